@@ -1,0 +1,68 @@
+// Per-stack, per-scope limits over a one-second sliding window, with the documented
+// default limits and response headers. Runs on real (monotonic) time because the
+// client under test waits Retry-After in real time.
+import { performance } from "node:perf_hooks";
+
+export type RateLimitScope =
+  | "list-scheduled-jobs" | "batch-reserve" | "show-job" | "batch-load-job-states"
+  | "finish-job" | "stack-notification" | "default";
+
+/** Requests per second (docs, "Default rate limits per endpoint"). */
+export const DEFAULT_RATE_LIMITS: Record<RateLimitScope, number> = {
+  "list-scheduled-jobs": 10,
+  "batch-reserve": 10,
+  "show-job": 1000,
+  "batch-load-job-states": 20,
+  "finish-job": 100,
+  "stack-notification": 200,
+  default: 10,
+};
+
+const WINDOW_MS = 1000;
+
+export interface RateDecision {
+  allowed: boolean;
+  scope: RateLimitScope;
+  limit: number;
+  remaining: number;
+  /** Requests in the window including this one. */
+  current: number;
+  /** Whole seconds until a slot frees up (at least 1 when denied). */
+  resetSeconds: number;
+}
+
+export class SlidingWindowLimiter {
+  #limits: Record<RateLimitScope, number> | null;
+  readonly #hits = new Map<string, number[]>();
+  readonly #now: () => number;
+
+  constructor(limits: Partial<Record<RateLimitScope, number>> | false, now: () => number = () => performance.now()) {
+    this.#limits = null;
+    this.#now = now;
+    this.configure(limits);
+  }
+
+  /** `false` turns limiting off; a partial map overrides the defaults. */
+  configure(limits: Partial<Record<RateLimitScope, number>> | false): void {
+    this.#limits = limits === false ? null : { ...DEFAULT_RATE_LIMITS, ...limits };
+    this.#hits.clear();
+  }
+
+  /** Counts the request if allowed. Returns null when limiting is off. */
+  check(scope: RateLimitScope, stackKey: string): RateDecision | null {
+    if (this.#limits === null) return null;
+    const limit = this.#limits[scope];
+    const now = this.#now();
+    const id = `${scope}\u0000${stackKey}`;
+    const hits = (this.#hits.get(id) ?? []).filter((t) => t > now - WINDOW_MS);
+    this.#hits.set(id, hits);
+    const oldest = hits[0] ?? now;
+    if (hits.length >= limit) {
+      const resetSeconds = Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
+      return { allowed: false, scope, limit, remaining: 0, current: hits.length + 1, resetSeconds };
+    }
+    hits.push(now);
+    const resetSeconds = Math.max(1, Math.ceil(((hits[0] ?? now) + WINDOW_MS - now) / 1000));
+    return { allowed: true, scope, limit, remaining: limit - hits.length, current: hits.length, resetSeconds };
+  }
+}
