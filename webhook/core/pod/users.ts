@@ -1,0 +1,58 @@
+// Non-root pods, decided after every patch (so a runAsUser set by a patch counts; upstream
+// agent-stack-k8s issue #326 reads it before patches). Two strategies:
+// - chown (agent-stack-k8s): copy-agent and checkout run as root to chown the workspace and
+//   create the user, then checkout drops to it with `su`;
+// - fs-group: nothing runs as root; the pod's fsGroup makes the workspace writable, which is
+//   what Pod Security "restricted" needs.
+import type { Config } from "../config/index.ts";
+import type { PodSpec } from "../k8s.ts";
+import { CHECKOUT_CONTAINER, COPY_AGENT_CONTAINER } from "../names.ts";
+import { gitConfigCommand } from "./checkout.ts";
+import { copyAgentScript } from "./copy-agent.ts";
+import { setEnvValue } from "../container-edit.ts";
+
+const ROOT = { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false };
+const ENTRYPOINT = "buildkite-agent-entrypoint kubernetes-bootstrap";
+
+export function finalizeUsers(spec: PodSpec, config: Config): void {
+  const uid = spec.securityContext?.runAsUser;
+  const gid = spec.securityContext?.runAsGroup ?? 0;
+  const nonRoot = typeof uid === "number" && uid !== 0;
+  const chown = nonRoot && config["non-root-workspace"] === "chown";
+  if (nonRoot && !chown) {
+    spec.securityContext = { ...spec.securityContext, fsGroup: spec.securityContext?.fsGroup ?? (gid || uid) };
+  }
+  const copyAgent = spec.initContainers?.find((c) => c.name === COPY_AGENT_CONTAINER);
+  if (copyAgent) {
+    copyAgent.args = ["-cefx", copyAgentScript(chown ? (gid ? `${uid}:${gid}` : `${uid}`) : undefined)];
+    if (chown) copyAgent.securityContext = { ...copyAgent.securityContext, ...ROOT };
+  }
+  const checkout = spec.containers.find((c) => c.name === CHECKOUT_CONTAINER);
+  if (!checkout) return;
+  const git = gitConfigCommand(checkout);
+  if (chown) {
+    checkout.args = [["set -exuf", createUserScript(uid, gid), `su buildkite-agent -c "${git} && ${ENTRYPOINT}"`].join("\n")];
+    checkout.securityContext = { ...checkout.securityContext, ...ROOT };
+  } else {
+    checkout.args = [["set -exuf", git, ENTRYPOINT].join("\n")];
+    // A uid without a passwd entry has no usable HOME; git and ssh-env-config write there.
+    if (nonRoot) setEnvValue(checkout, "HOME", "/workspace");
+  }
+}
+
+/** Creates user `buildkite-agent` with the pod's uid (BusyBox or shadow-utils tools). */
+function createUserScript(uid: number, gid: number): string {
+  const group = gid ? "buildkite-agent" : "root";
+  const lines: string[] = [];
+  if (gid) {
+    lines.push(
+      `if command -v groupadd >/dev/null 2>&1; then groupadd -g ${gid} buildkite-agent; else addgroup -g ${gid} buildkite-agent; fi`,
+    );
+  }
+  lines.push(
+    `if command -v useradd >/dev/null 2>&1; then useradd -M -u ${uid} -g ${group} -d /workspace -s /bin/sh buildkite-agent; ` +
+      `else adduser -D -u ${uid} -G ${group} -h /workspace buildkite-agent; fi`,
+  );
+  return lines.join("\n");
+}
+
