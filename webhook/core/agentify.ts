@@ -26,6 +26,7 @@ import { applyResourceClass } from "./pod/resource-class.ts";
 import { buildSidecars } from "./pod/sidecars.ts";
 import { finalizeUsers } from "./pod/users.ts";
 import { finalizeContainerCount, finalizeGracePeriods, verifyUniqueNames } from "./pod/verify.ts";
+import { cloneJson } from "./json.ts";
 
 export type AgentifyOutcome =
   | { result: "agentified"; job: JsonObject; jobUuid: string }
@@ -48,7 +49,7 @@ export function tryAgentify(input: JsonObject, config: Config): AgentifyOutcome 
 /** Throws AgentifyError on invalid input; unlabelled and already agentified Jobs come back unchanged. */
 export function agentify(input: JsonObject, config: Config): JsonObject {
   const uuid = jobUuidLabel(input);
-  if (uuid === undefined || isAgentified(input)) return structuredClone(input);
+  if (uuid === undefined || isAgentified(input)) return cloneJson(input);
   return buildAgentifiedJob(input, config, uuid);
 }
 
@@ -99,7 +100,7 @@ function buildAgentifiedJob(input: JsonObject, config: Config, uuid: string): Js
 }
 
 function addWorkspace(spec: PodSpec, config: Config): VolumeMount {
-  const volume = structuredClone(config["workspace-volume"]) ?? { name: "workspace", emptyDir: {} };
+  const volume = cloneJson(config["workspace-volume"]) ?? { name: "workspace", emptyDir: {} };
   if (spec.volumes?.some((v) => v.name === volume.name)) {
     throw new AgentifyError("reserved-name", `volume name "${volume.name}" is reserved for the workspace`);
   }

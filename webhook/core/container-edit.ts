@@ -1,5 +1,6 @@
 // Small, explicit edits of containers: env by name, mounts by mountPath.
 import type { Container, EnvFromSource, EnvVar, VolumeMount } from "./k8s.ts";
+import { cloneJson } from "./json.ts";
 
 /** Sets an env var: replaces the first entry of that name in place, or appends. */
 export function setEnv(container: Container, entry: EnvVar): void {
@@ -33,7 +34,7 @@ export function addMounts(container: Container, mounts: readonly VolumeMount[] |
 
 export function addEnvFrom(container: Container, sources: readonly EnvFromSource[] | undefined): void {
   if (!sources || sources.length === 0) return;
-  (container.envFrom ??= []).push(...sources.map((s) => structuredClone(s)));
+  (container.envFrom ??= []).push(...sources.map((s) => cloneJson(s)));
 }
 
 /** First mount of each mountPath wins, as in agent-stack-k8s's PrepareVolumeMounts. */

@@ -2,8 +2,7 @@
 // Plain JSON in, plain JSON out: no typed round-trip can add spurious ops. Arrays are diffed by
 // common prefix and suffix, so appending or inserting containers gives one `add` each, and the
 // audit log stays readable (a naive index-wise diff would rewrite every shifted element).
-import type { JsonValue } from "./json.ts";
-import { isJsonObject } from "./json.ts";
+import { cloneJson, isJsonObject, type JsonValue } from "./json.ts";
 
 export type PatchOperation =
   | { op: "add"; path: string; value: JsonValue }
@@ -30,12 +29,12 @@ function diff(path: string, a: JsonValue, b: JsonValue, ops: PatchOperation[]): 
     }
     for (const key of Object.keys(b)) {
       const child = `${path}/${escapePointerToken(key)}`;
-      if (!(key in a)) ops.push({ op: "add", path: child, value: structuredClone(b[key] as JsonValue) });
+      if (!(key in a)) ops.push({ op: "add", path: child, value: cloneJson(b[key] as JsonValue) });
       else diff(child, a[key] as JsonValue, b[key] as JsonValue, ops);
     }
     return;
   }
-  if (!deepEqual(a, b)) ops.push({ op: "replace", path, value: structuredClone(b) });
+  if (!deepEqual(a, b)) ops.push({ op: "replace", path, value: cloneJson(b) });
 }
 
 function diffArrays(path: string, a: JsonValue[], b: JsonValue[], ops: PatchOperation[]): void {
@@ -54,7 +53,7 @@ function diffArrays(path: string, a: JsonValue[], b: JsonValue[], ops: PatchOper
   // Removals from the highest index down, so that each index is still valid when applied.
   for (let i = prefix + oldMiddle - 1; i >= prefix + paired; i--) ops.push({ op: "remove", path: `${path}/${i}` });
   for (let i = prefix + paired; i < prefix + newMiddle; i++) {
-    ops.push({ op: "add", path: `${path}/${i}`, value: structuredClone(b[i] as JsonValue) });
+    ops.push({ op: "add", path: `${path}/${i}`, value: cloneJson(b[i] as JsonValue) });
   }
 }
 

@@ -1,41 +1,10 @@
 // Reads a bare Job: checks the shape of the parts the core touches (the rest is the apiserver's
-// business) and the contract's rules, with errors that give the field's path.
-import { z } from "zod";
+// business) and the contract's rules, with errors that give the field's path. Hand-written
+// rather than a schema library: it runs on every admission, over every env entry.
 import type { Job } from "../k8s.ts";
 import { AgentifyError } from "../errors.ts";
-import { formatIssues } from "../config/issues.ts";
+import { cloneJson } from "../json.ts";
 import { isReservedName, JOB_UUID_LABEL } from "../names.ts";
-
-const envVar = z.looseObject({ name: z.string().min(1), value: z.string().optional() });
-const mount = z.looseObject({ name: z.string().min(1), mountPath: z.string().min(1) });
-const container = z.looseObject({
-  name: z.string().optional(),
-  image: z.string().optional(),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  env: z.array(envVar).optional(),
-  volumeMounts: z.array(mount).optional(),
-  envFrom: z.array(z.record(z.string(), z.unknown())).optional(),
-});
-const stringMap = z.record(z.string(), z.string());
-const meta = z.looseObject({ labels: stringMap.optional(), annotations: stringMap.optional() });
-
-const bareJob = z.looseObject({
-  kind: z.literal("Job").optional(),
-  metadata: meta,
-  spec: z.looseObject({
-    template: z.looseObject({
-      metadata: meta.optional(),
-      spec: z.looseObject({
-        containers: z.array(container),
-        initContainers: z.array(container).optional(),
-        volumes: z.array(z.looseObject({ name: z.string().min(1) })).optional(),
-        securityContext: z.looseObject({ runAsUser: z.int().optional(), runAsGroup: z.int().optional() }).optional(),
-        terminationGracePeriodSeconds: z.int().nonnegative().optional(),
-      }),
-    }),
-  }),
-});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,12 +20,81 @@ export function readBareJob(input: unknown, uuid: string): Job {
   if (!UUID.test(uuid)) {
     throw new AgentifyError("invalid-uuid", `label ${JOB_UUID_LABEL} must be a Buildkite job UUID, got ${JSON.stringify(uuid)}`);
   }
-  const parsed = bareJob.safeParse(input);
-  if (!parsed.success) throw new AgentifyError("invalid-job", `invalid Job: ${formatIssues(parsed.error.issues)}`);
-  // Validation only: the input itself is kept, so its key order (and the output's) is the user's.
-  const job = structuredClone(input) as Job;
+  checkShape(input);
+  const job = cloneJson(input) as Job;
   checkContainers(job);
   return job;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
+function invalid(path: string, expected: string, value: unknown): never {
+  throw new AgentifyError("invalid-job", `invalid Job: ${path}: expected ${expected}, received ${typeName(value)}`);
+}
+
+function object(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) invalid(path, "object", value);
+  return value as Record<string, unknown>;
+}
+
+function optional(parent: Record<string, unknown>, key: string, path: string, check: (v: unknown, p: string) => void): void {
+  if (parent[key] !== undefined) check(parent[key], `${path}.${key}`);
+}
+
+const string = (v: unknown, p: string): void => void (typeof v !== "string" && invalid(p, "string", v));
+const integer = (v: unknown, p: string): void => void (!Number.isInteger(v) && invalid(p, "integer", v));
+const stringMap = (v: unknown, p: string): void => {
+  for (const [k, x] of Object.entries(object(v, p))) string(x, `${p}.${k}`);
+};
+
+function list(v: unknown, p: string, item: (x: unknown, p: string) => void): void {
+  if (!Array.isArray(v)) invalid(p, "array", v);
+  (v as unknown[]).forEach((x, i) => item(x, `${p}[${i}]`));
+}
+
+function named(v: unknown, p: string): Record<string, unknown> {
+  const o = object(v, p);
+  if (typeof o.name !== "string" || o.name === "") invalid(`${p}.name`, "non-empty string", o.name);
+  return o;
+}
+
+function container(v: unknown, p: string): void {
+  const c = object(v, p);
+  for (const key of ["name", "image", "workingDir", "imagePullPolicy"]) optional(c, key, p, string);
+  for (const key of ["command", "args"]) optional(c, key, p, (x, q) => list(x, q, string));
+  optional(c, "env", p, (x, q) => list(x, q, (e, r) => optional(named(e, r), "value", r, string)));
+  optional(c, "volumeMounts", p, (x, q) => list(x, q, (m, r) => optional(named(m, r), "mountPath", r, string)));
+  optional(c, "envFrom", p, (x, q) => list(x, q, object));
+  optional(c, "securityContext", p, object);
+  optional(c, "resources", p, object);
+}
+
+function meta(v: unknown, p: string): void {
+  const m = object(v, p);
+  optional(m, "labels", p, stringMap);
+  optional(m, "annotations", p, stringMap);
+}
+
+function checkShape(input: unknown): void {
+  const job = object(input, "(root)");
+  if (job.kind !== undefined && job.kind !== "Job") invalid("kind", '"Job"', job.kind);
+  meta(job.metadata, "metadata");
+  const template = object(object(job.spec, "spec").template, "spec.template");
+  optional(template, "metadata", "spec.template", meta);
+  const p = "spec.template.spec";
+  const spec = object(template.spec, p);
+  list(spec.containers, `${p}.containers`, container);
+  optional(spec, "initContainers", p, (x, q) => list(x, q, container));
+  optional(spec, "volumes", p, (x, q) => list(x, q, named));
+  optional(spec, "terminationGracePeriodSeconds", p, integer);
+  optional(spec, "securityContext", p, (x, q) => {
+    const sc = object(x, q);
+    optional(sc, "runAsUser", q, integer);
+    optional(sc, "runAsGroup", q, integer);
+  });
 }
 
 function checkContainers(job: Job): void {
@@ -65,7 +103,7 @@ function checkContainers(job: Job): void {
     throw new AgentifyError("no-containers", "spec.template.spec.containers is empty: a bare Job needs at least one command container");
   }
   const seen = new Set<string>();
-  const all = [...spec.containers.map((c, i) => c.name || `container-${i}`), ...(spec.initContainers ?? []).map((c) => c.name)];
+  const all = [...spec.containers.map((c, i) => c.name || `container-${i}`), ...(spec.initContainers ?? []).map((c) => c.name ?? "")];
   for (const name of all) {
     if (isReservedName(name)) {
       throw new AgentifyError("reserved-name", `container name "${name}" is reserved (agent, checkout, copy-agent and imagecheck-* are added by agentify)`);

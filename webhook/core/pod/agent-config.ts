@@ -4,6 +4,7 @@ import type { AgentConfig } from "../config/index.ts";
 import type { Container, Volume, VolumeMount } from "../k8s.ts";
 import { addMounts, setEnvValue } from "../container-edit.ts";
 import { formatDurationSeconds } from "../config/duration.ts";
+import { cloneJson } from "../json.ts";
 
 const DEFAULT_HOOKS_PATH = "/workspace/hooks";
 const DEFAULT_PLUGINS_PATH = "/workspace/plugins";
@@ -19,7 +20,7 @@ export function agentConfigVolumes(ac: AgentConfig | undefined): Volume[] {
     ac.signingJWKSVolume,
     ac.verificationJWKSVolume,
   ];
-  return volumes.filter((v): v is Volume => v !== undefined).map((v) => structuredClone(v));
+  return volumes.filter((v): v is Volume => v !== undefined).map((v) => cloneJson(v));
 }
 
 function dirOf(file: string): string {

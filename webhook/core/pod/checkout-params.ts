@@ -3,6 +3,7 @@
 import type { CheckoutParams } from "../config/params.ts";
 import type { Container, PodSpec } from "../k8s.ts";
 import { addEnvFrom, addMounts, setEnvValue } from "../container-edit.ts";
+import { cloneJson } from "../json.ts";
 
 const DEFAULT_MIRRORS_PATH = "/buildkite/git-mirrors";
 
@@ -33,7 +34,7 @@ export function applyCheckoutParamsToCheckout(checkout: Container, spec: PodSpec
   const mirrorVolume = params.gitMirrors?.volume;
   if (mirrorVolume) {
     const volumes = (spec.volumes ??= []);
-    if (!volumes.some((v) => v.name === mirrorVolume.name)) volumes.push(structuredClone(mirrorVolume));
+    if (!volumes.some((v) => v.name === mirrorVolume.name)) volumes.push(cloneJson(mirrorVolume));
     addMounts(checkout, [{ name: mirrorVolume.name, mountPath: params.gitMirrors?.path ?? DEFAULT_MIRRORS_PATH }]);
   }
   addEnvFrom(checkout, params.envFrom);

@@ -8,6 +8,7 @@ import { CHECKOUT_CONTAINER, WORKSPACE_PATH } from "../names.ts";
 import { applyAgentConfigToCheckout } from "./agent-config.ts";
 import { applyCheckoutParamsToCheckout } from "./checkout-params.ts";
 import { agentImagePullPolicy } from "./image-policy.ts";
+import { cloneJson } from "../json.ts";
 
 const CREDENTIALS_RO = "/buildkite/git-credentials-ro";
 const CREDENTIALS = "/buildkite/git-credentials";
@@ -40,7 +41,7 @@ export function buildCheckoutContainer(config: Config, spec: PodSpec, inputs: Ch
   const secret = lastDefined(inputs.params.map((p) => p?.gitCredentialsSecret));
   if (secret) {
     (spec.volumes ??= []).push(
-      { name: "git-credentials-ro", secret: structuredClone(secret) },
+      { name: "git-credentials-ro", secret: cloneJson(secret) },
       { name: "git-credentials", emptyDir: { medium: "Memory" } },
     );
     addMounts(checkout, [

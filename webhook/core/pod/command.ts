@@ -44,9 +44,9 @@ export function sameStrings(a: readonly string[] | undefined, b: readonly string
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-export function buildCommandContainer(input: Container, index: number, ctx: CommandContext): Container {
-  const script = commandScript(input, index, ctx.interposer);
-  const container: Container = structuredClone(input);
+/** Rewrites `container` in place (the caller owns it: a copy of the bare Job) and returns it. */
+export function buildCommandContainer(container: Container, index: number, ctx: CommandContext): Container {
+  const script = commandScript(container, index, ctx.interposer);
   container.name = container.name || `container-${index}`;
   container.command = [...TINI_COMMAND];
   container.args = [...BOOTSTRAP_ARGS];

@@ -5,7 +5,7 @@
 import type { Interposer } from "../config/params.ts";
 import type { Container, PodSpec } from "../k8s.ts";
 import { AgentifyError } from "../errors.ts";
-import { isJsonObject, type JsonObject } from "../json.ts";
+import { cloneJson, isJsonObject, type JsonObject } from "../json.ts";
 import { interpose } from "../interposer.ts";
 import { AGENT_CONTAINER, CHECKOUT_CONTAINER, COPY_AGENT_CONTAINER, IMAGECHECK_PREFIX } from "../names.ts";
 import { isBootstrapContainer, sameStrings } from "./command.ts";
@@ -19,7 +19,7 @@ export interface PatchOptions {
 }
 
 export function applyPodSpecPatch(spec: PodSpec, patch: Record<string, unknown>, options: PatchOptions): PodSpec {
-  const guarded = structuredClone(patch) as JsonObject;
+  const guarded = cloneJson(patch) as JsonObject;
   guardContainers(spec, guarded, options);
   guardInitContainers(spec, guarded, options);
   try {

@@ -3,6 +3,7 @@
 import type { SidecarParams } from "../config/params.ts";
 import type { Container, EnvFromSource, VolumeMount } from "../k8s.ts";
 import { addEnvFrom, addMounts } from "../container-edit.ts";
+import { cloneJson } from "../json.ts";
 
 export interface SidecarContext {
   params: readonly (SidecarParams | undefined)[];
@@ -12,7 +13,7 @@ export interface SidecarContext {
 
 export function buildSidecars(inputs: readonly Record<string, unknown>[], ctx: SidecarContext): Container[] {
   return inputs.map((input, i) => {
-    const sidecar = structuredClone(input) as Container;
+    const sidecar = cloneJson(input) as Container;
     sidecar.name = sidecar.name || `sidecar-${i}`;
     for (const params of ctx.params) {
       addEnvFrom(sidecar, params?.envFrom);
