@@ -1,0 +1,534 @@
+// A real Kubernetes control plane for tests: etcd + kube-apiserver + kube-controller-manager on
+// loopback, built from Go modules by build.sh (instant when cached). No scheduler, no nodes: Pods
+// that Jobs create stay Pending, which is all a mutating-webhook test needs.
+//
+//   const c = await startCluster();      // or sharedCluster() in mocha suites (one per process)
+//   await c.kubectl(["get", "ns"]);      // admin (system:masters) via c.kubeconfigPath
+//   await c.stop();
+//
+// Every component runs in its own process group; stop(), process exit, SIGINT/SIGTERM/SIGHUP all
+// kill those groups, and a later start reaps clusters whose owning process died (e.g. SIGKILL).
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { createServer, type AddressInfo, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createCa, issueCert, rsaKeyPair } from "./pki.ts";
+import { cmdline, isAlive, killGroup, killGroupSync, logTail, startProc, type Proc } from "./proc.ts";
+
+const HERE = import.meta.dirname;
+const DIR_PREFIX = "agentify-cluster-";
+
+export interface StartClusterOptions {
+  /** Use these binaries instead of running build.sh. */
+  binDir?: string;
+  /** Runtime dir (certs, etcd data, logs, kubeconfig). Default: a fresh temp dir. */
+  dir?: string;
+  /** Leave the processes running when this process exits (for `cli.ts up`); stop via the state file. */
+  persist?: boolean;
+  /** Keep `dir` after stop (for debugging; also AGENTIFY_KEEP_CLUSTER_DIR=1). */
+  keepDir?: boolean;
+  /** Deadline for the whole start, build excluded. Default 120 s (2-core CI can be slow). */
+  timeoutMs?: number;
+  /** Extra flags appended to the component command lines. */
+  apiserverArgs?: string[];
+  controllerManagerArgs?: string[];
+}
+
+export interface ClusterProcess {
+  name: string;
+  pid: number;
+  logPath: string;
+}
+
+export interface KubectlOptions {
+  /** Written to kubectl's stdin (e.g. a manifest for `apply -f -`). */
+  input?: string;
+  /** Kill kubectl after this long. Default 60 s. */
+  timeoutMs?: number;
+  /** Reject when kubectl exits non-zero (default: resolve with the code). */
+  check?: boolean;
+}
+
+export interface KubectlResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface Cluster {
+  /** https://127.0.0.1:<port> */
+  server: string;
+  kubeconfigPath: string;
+  binDir: string;
+  dir: string;
+  caCertPath: string;
+  /** The CA's key: tests may issue webhook serving certs from it (issueCert in pki.ts) and use
+   * the CA cert as the webhook's caBundle. */
+  caKeyPath: string;
+  adminCertPath: string;
+  adminKeyPath: string;
+  processes: ClusterProcess[];
+  /** Wall time of the start (build excluded), ms. */
+  startupMs: number;
+  kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  /** GET a path on the apiserver as admin, e.g. "/version". */
+  get(path: string): Promise<{ status: number; body: string }>;
+  /** Kill all processes and remove dir. Idempotent. A no-op for an attached cluster. */
+  stop(): Promise<void>;
+}
+
+/** What `dir/state.json` records: enough to attach to, reap or stop a cluster from another process. */
+export interface ClusterState {
+  ownerPid: number;
+  persist: boolean;
+  dir: string;
+  server: string;
+  binDir: string;
+  kubeconfigPath: string;
+  processes: ClusterProcess[];
+  startupMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build
+
+let built: Promise<string> | undefined;
+
+/** Runs build.sh once per process (its output goes to our stderr); resolves to the bin dir. */
+export function buildBinaries(): Promise<string> {
+  built ??= new Promise<string>((resolve, reject) => {
+    const child = spawn("bash", [join(HERE, "build.sh")], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code === 0 && last !== "") resolve(last);
+      else reject(new Error(`test/cluster/build.sh failed (exit ${String(code)})`));
+    });
+  });
+  return built;
+}
+
+/** The Kubernetes version pinned in go.mod, e.g. "v1.36.3". */
+export function k8sVersion(): string {
+  const m = /^\s*k8s\.io\/kubernetes (v\S+)/m.exec(readFileSync(join(HERE, "go.mod"), "utf8"));
+  if (!m?.[1]) throw new Error("k8s.io/kubernetes not found in test/cluster/go.mod");
+  return m[1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/** Distinct free loopback ports (all held open at once so they differ). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
+      const s = createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+interface Tls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+function httpGet(url: string, tls?: Tls, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const opts = { method: "GET", timeout: timeoutMs, agent: false as const, ...(tls ?? {}) };
+    const req = (u.protocol === "https:" ? httpsRequest : httpRequest)(u, opts, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * Environment for the components and kubectl. Proxy variables are dropped so nothing can route the
+ * apiserver's calls to loopback webhooks elsewhere (Go never proxies loopback anyway; this is belt and
+ * braces), ETCD_* because etcd reads every ETCD_<FLAG> variable as a flag, KUBECONFIG so that only
+ * our kubeconfig is used.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(https?_proxy|all_proxy|no_proxy)$/i.test(k) || k.startsWith("ETCD_") || k === "KUBECONFIG") continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+function kubeconfigYaml(server: string, caPem: string, certPem: string, keyPem: string): string {
+  const b64 = (s: string): string => Buffer.from(s).toString("base64");
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: agentify-test",
+    "  cluster:",
+    `    server: ${server}`,
+    `    certificate-authority-data: ${b64(caPem)}`,
+    "users:",
+    "- name: admin",
+    "  user:",
+    `    client-certificate-data: ${b64(certPem)}`,
+    `    client-key-data: ${b64(keyPem)}`,
+    "contexts:",
+    "- name: agentify-test",
+    "  context:",
+    "    cluster: agentify-test",
+    "    user: admin",
+    "    namespace: default",
+    "current-context: agentify-test",
+    "",
+  ].join("\n");
+}
+
+function paths(dir: string) {
+  const pki = join(dir, "pki");
+  return {
+    pki,
+    ca: join(pki, "ca.crt"),
+    caKey: join(pki, "ca.key"),
+    apiCert: join(pki, "apiserver.crt"),
+    apiKey: join(pki, "apiserver.key"),
+    adminCert: join(pki, "admin.crt"),
+    adminKey: join(pki, "admin.key"),
+    saKey: join(pki, "sa.key"),
+    saPub: join(pki, "sa.pub"),
+    logs: join(dir, "logs"),
+    etcdData: join(dir, "etcd-data"),
+    kubeconfig: join(dir, "admin.kubeconfig"),
+    state: join(dir, "state.json"),
+  };
+}
+
+function writeState(state: ClusterState): void {
+  writeFileSync(paths(state.dir).state, JSON.stringify(state, null, 2) + "\n");
+}
+
+/** Reads dir/state.json (or a state file path); undefined if missing or unreadable. */
+export function readState(dirOrFile: string): ClusterState | undefined {
+  const file = dirOrFile.endsWith(".json") ? dirOrFile : paths(dirOrFile).state;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as ClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Our recorded pid, still running our command line (guards against pid reuse). */
+function ownsPid(state: ClusterState, p: ClusterProcess): boolean {
+  return isAlive(p.pid) && cmdline(p.pid).includes(state.dir);
+}
+
+function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup on exit / signals, and reaping clusters whose owner died
+
+interface Live {
+  procs: Proc[];
+  dir: string;
+  keepDir: boolean;
+}
+const live = new Set<Live>();
+const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+function killLiveSync(l: Live): void {
+  for (const p of l.procs) killGroupSync(p.pid);
+  if (!l.keepDir) removeDir(l.dir);
+}
+
+function onExit(): void {
+  for (const l of live) killLiveSync(l);
+  live.clear();
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  onExit();
+  uninstallHooks();
+  // If nobody else handles the signal, re-raise it so the process dies as it would have.
+  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+}
+
+function installHooks(): void {
+  if (process.listeners("exit").includes(onExit)) return;
+  process.on("exit", onExit);
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+function uninstallHooks(): void {
+  process.off("exit", onExit);
+  for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+/** Kill and delete temp-dir clusters whose owning process is gone (it was SIGKILLed, say). */
+function reapStale(): void {
+  const root = tmpdir();
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const state = readState(join(root, name));
+    if (!state || state.persist || isAlive(state.ownerPid)) continue;
+    for (const p of state.processes) if (ownsPid(state, p)) killGroupSync(p.pid);
+    removeDir(state.dir);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster objects
+
+function runKubectl(binDir: string, kubeconfig: string, dir: string, args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
+  return new Promise((resolve, reject) => {
+    // KUBECACHEDIR keeps kubectl's discovery cache with the cluster instead of in ~/.kube.
+    const env = { ...childEnv(), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, "kube-cache") };
+    const child = spawn(join(binDir, "kubectl"), args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const timer = setTimeout(() => {
+      stderr += `\n(kubectl killed after ${timeoutMs} ms)`;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const res = { stdout, stderr, code: code ?? -1 };
+      if (opts.check && res.code !== 0) reject(new Error(`kubectl ${args.join(" ")} exited ${res.code}: ${stderr.trim()}`));
+      else resolve(res);
+    });
+    child.stdin.on("error", () => {}); // kubectl may exit before reading stdin
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+function makeCluster(state: ClusterState, stop: () => Promise<void>): Cluster {
+  const p = paths(state.dir);
+  const tls: Tls = { ca: readFileSync(p.ca, "utf8"), cert: readFileSync(p.adminCert, "utf8"), key: readFileSync(p.adminKey, "utf8") };
+  return {
+    server: state.server,
+    kubeconfigPath: state.kubeconfigPath,
+    binDir: state.binDir,
+    dir: state.dir,
+    caCertPath: p.ca,
+    caKeyPath: p.caKey,
+    adminCertPath: p.adminCert,
+    adminKeyPath: p.adminKey,
+    processes: state.processes,
+    startupMs: state.startupMs,
+    kubectl: (args, opts) => runKubectl(state.binDir, state.kubeconfigPath, state.dir, args, opts),
+    get: (path) => httpGet(state.server + path, tls),
+    stop,
+  };
+}
+
+/** Attach to a running cluster from its state file (e.g. one started by `cli.ts up`); stop() is a no-op. */
+export function attachCluster(stateFile: string): Cluster {
+  const state = readState(stateFile);
+  if (!state) throw new Error(`no cluster state at ${stateFile}`);
+  const dead = state.processes.filter((p) => !ownsPid(state, p));
+  if (dead.length > 0) throw new Error(`cluster at ${state.dir} is not running (${dead.map((d) => d.name).join(", ")} gone)`);
+  return makeCluster(state, async () => {});
+}
+
+/** Stop a cluster recorded in a state file (any process may do this); removes its dir. */
+export async function stopClusterFromState(stateFile: string): Promise<boolean> {
+  const state = readState(stateFile);
+  if (!state) return false;
+  // Reverse start order: controller manager, apiserver, etcd.
+  for (const p of [...state.processes].reverse()) if (ownsPid(state, p)) await killGroup(p.pid);
+  removeDir(state.dir);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+/** Start etcd, kube-apiserver and kube-controller-manager; resolves once the default SA exists. */
+export async function startCluster(opts: StartClusterOptions = {}): Promise<Cluster> {
+  const binDir = opts.binDir ?? (await buildBinaries());
+  const t0 = Date.now();
+  const deadline = t0 + (opts.timeoutMs ?? 120_000);
+  const persist = opts.persist ?? false;
+  const keepDir = opts.keepDir ?? process.env["AGENTIFY_KEEP_CLUSTER_DIR"] === "1";
+  if (!persist) reapStale();
+
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), DIR_PREFIX));
+  const p = paths(dir);
+  for (const d of [dir, p.pki, p.logs, p.etcdData]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  const [etcdPort, etcdPeerPort, apiPort, kcmPort] = await freePorts(4);
+  const server = `https://127.0.0.1:${String(apiPort)}`;
+  const state: ClusterState = { ownerPid: process.pid, persist, dir, server, binDir, kubeconfigPath: p.kubeconfig, processes: [], startupMs: 0 };
+  writeState(state);
+
+  // PKI. The apiserver cert carries every name a client might dial, incl. the Service IP 10.0.0.1.
+  const ca = createCa();
+  const api = issueCert(ca, {
+    commonName: "kube-apiserver",
+    usage: "server",
+    hosts: ["127.0.0.1", "localhost", "10.0.0.1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
+  });
+  const admin = issueCert(ca, { commonName: "admin", organization: "system:masters", usage: "client" });
+  const sa = rsaKeyPair();
+  const files: [string, string][] = [
+    [p.ca, ca.certPem], [p.caKey, ca.keyPem], [p.apiCert, api.certPem], [p.apiKey, api.keyPem],
+    [p.adminCert, admin.certPem], [p.adminKey, admin.keyPem], [p.saKey, sa.privatePem], [p.saPub, sa.publicPem],
+    [p.kubeconfig, kubeconfigYaml(server, ca.certPem, admin.certPem, admin.keyPem)],
+  ];
+  for (const [file, text] of files) writeFileSync(file, text, { mode: 0o600 });
+  const tls: Tls = { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
+
+  const procs: Proc[] = [];
+  const liveEntry: Live = { procs, dir, keepDir };
+  if (!persist) {
+    live.add(liveEntry);
+    installHooks();
+  }
+  const env = childEnv();
+  const start = (name: string, args: string[]): Proc => {
+    const proc = startProc(name, join(binDir, name), args, join(p.logs, `${name}.log`), env);
+    if (persist) proc.child.unref();
+    procs.push(proc);
+    state.processes.push({ name, pid: proc.pid, logPath: proc.logPath });
+    writeState(state);
+    return proc;
+  };
+  // Poll `check` until true; fail fast with the log tail if any component died or time ran out.
+  const waitFor = async (proc: Proc, what: string, check: () => Promise<boolean>): Promise<void> => {
+    for (;;) {
+      const dead = procs.find((q) => q.exit !== undefined);
+      if (dead) {
+        const how = dead.exit?.signal ?? `code ${String(dead.exit?.code)}`;
+        throw startupError(dead, `exited (${how}) while waiting for ${what}`);
+      }
+      if (await check().catch(() => false)) return;
+      if (Date.now() > deadline) throw startupError(proc, `not ready after ${Date.now() - t0} ms: ${what}`);
+      await sleep(200);
+    }
+  };
+
+  try {
+    const etcdUrl = `http://127.0.0.1:${String(etcdPort)}`;
+    const peerUrl = `http://127.0.0.1:${String(etcdPeerPort)}`;
+    // --unsafe-no-fsync: test data is throwaway and fsync dominates etcd latency on shared disks.
+    const etcd = start("etcd", [
+      "--name=test", `--data-dir=${p.etcdData}`,
+      `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=test=${peerUrl}`,
+      "--unsafe-no-fsync=true", "--log-level=warn",
+    ]);
+    await waitFor(etcd, `${etcdUrl}/readyz`, async () => (await httpGet(`${etcdUrl}/readyz`)).status === 200);
+
+    const apiserver = start("kube-apiserver", [
+      `--etcd-servers=${etcdUrl}`,
+      "--bind-address=127.0.0.1", `--secure-port=${String(apiPort)}`,
+      // A loopback advertise address (no default route needed) is only accepted with the endpoint
+      // reconciler off; the `kubernetes` Service then has no endpoints, which nothing here needs.
+      "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none",
+      `--cert-dir=${join(dir, "apiserver")}`, // default /var/run/kubernetes; unused with the files below
+      `--tls-cert-file=${p.apiCert}`, `--tls-private-key-file=${p.apiKey}`,
+      `--client-ca-file=${p.ca}`,
+      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+      `--service-account-key-file=${p.saPub}`, `--service-account-signing-key-file=${p.saKey}`,
+      "--service-cluster-ip-range=10.0.0.0/24",
+      "--authorization-mode=RBAC",
+      "--allow-privileged=true",
+      // Admission: the defaults already include MutatingAdmissionWebhook, ValidatingAdmissionWebhook,
+      // PodSecurity, ServiceAccount, ... No egress selector: webhook URLs on 127.0.0.1 are dialled directly.
+      ...(opts.apiserverArgs ?? []),
+    ]);
+    // /readyz as admin: with RBAC, anonymous requests get 403 until the bootstrap roles exist.
+    await waitFor(apiserver, `${server}/readyz`, async () => (await httpGet(`${server}/readyz`, tls)).status === 200);
+
+    const kcm = start("kube-controller-manager", [
+      `--kubeconfig=${p.kubeconfig}`,
+      // job: Jobs -> Pods; serviceaccount: `default` SA per namespace (ServiceAccount admission needs it);
+      // namespace: deleting namespaces finishes; garbage-collector: Pods go with their Job;
+      // ttl-after-finished: honours ttlSecondsAfterFinished; root-ca publisher: kube-root-ca.crt ConfigMaps.
+      "--controllers=job-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller," +
+        "ttl-after-finished-controller,root-ca-certificate-publisher-controller",
+      `--root-ca-file=${p.ca}`,
+      "--leader-elect=false",
+      "--use-service-account-credentials=false", // controllers act as admin: no per-controller tokens
+      "--bind-address=127.0.0.1", `--secure-port=${String(kcmPort)}`,
+      `--cert-dir=${join(dir, "kcm")}`,
+      ...(opts.controllerManagerArgs ?? []),
+    ]);
+    await waitFor(kcm, "the default ServiceAccount in namespace default", async () =>
+      (await httpGet(`${server}/api/v1/namespaces/default/serviceaccounts/default`, tls)).status === 200);
+  } catch (err) {
+    for (const q of procs) await killGroup(q.pid, 2000);
+    live.delete(liveEntry);
+    if (live.size === 0) uninstallHooks();
+    // Keep the dir (logs!) on failure; the reaper removes it on a later start.
+    if (err instanceof Error) err.message += `\n(cluster dir kept for inspection: ${dir})`;
+    throw err;
+  }
+
+  state.startupMs = Date.now() - t0;
+  writeState(state);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      for (const q of [...procs].reverse()) await killGroup(q.pid);
+      live.delete(liveEntry);
+      if (live.size === 0) uninstallHooks();
+      if (!keepDir) removeDir(dir);
+    })();
+    return stopping;
+  };
+  return makeCluster(state, stop);
+}
+
+function startupError(proc: Proc, why: string): Error {
+  return new Error(`test cluster: ${proc.name} ${why}\n--- last lines of ${proc.logPath} ---\n${logTail(proc.logPath)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One cluster per test process
+
+let shared: Promise<Cluster> | undefined;
+
+/**
+ * The process-wide cluster for e2e suites: started on first call, then reused. Stopped by
+ * stopSharedCluster() (see mocha-hooks.ts) or, at the latest, on process exit / signal.
+ * With AGENTIFY_CLUSTER_STATE=<path to state.json> (from `cli.ts up`) it attaches to that
+ * cluster instead, which makes re-running a suite fast.
+ */
+export function sharedCluster(opts?: StartClusterOptions): Promise<Cluster> {
+  const stateFile = process.env["AGENTIFY_CLUSTER_STATE"];
+  shared ??= stateFile ? Promise.resolve().then(() => attachCluster(stateFile)) : startCluster(opts);
+  return shared;
+}
+
+export async function stopSharedCluster(): Promise<void> {
+  const s = shared;
+  shared = undefined;
+  if (!s) return;
+  const c = await s.catch(() => undefined);
+  await c?.stop();
+}
