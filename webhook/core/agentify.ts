@@ -24,7 +24,7 @@ import { addImageChecks, validateImages } from "./pod/imagecheck.ts";
 import { applyPodSpecPatch } from "./pod/pod-spec-patch.ts";
 import { applyResourceClass } from "./pod/resource-class.ts";
 import { buildSidecars } from "./pod/sidecars.ts";
-import { finalizeUsers } from "./pod/users.ts";
+import { finalizeUsers, restrictsSystemContainers, RESTRICTED_CONTAINER } from "./pod/users.ts";
 import { finalizeContainerCount, finalizeGracePeriods, verifyUniqueNames } from "./pod/verify.ts";
 import { cloneJson } from "./json.ts";
 
@@ -83,7 +83,7 @@ function buildAgentifiedJob(input: JsonObject, config: Config, uuid: string): Js
 
   finalizeUsers(spec, config);
   validateImages(spec);
-  addImageChecks(spec, config, workspaceMount);
+  addImageChecks(spec, config, workspaceMount, restrictsSystemContainers(spec, config) ? RESTRICTED_CONTAINER : undefined);
   for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
     dedupeMounts(c);
     dedupeEnv(c);

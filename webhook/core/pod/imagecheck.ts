@@ -4,6 +4,7 @@
 import type { Config } from "../config/index.ts";
 import type { Container, PodSpec, VolumeMount } from "../k8s.ts";
 import { AgentifyError } from "../errors.ts";
+import { cloneJson } from "../json.ts";
 import { COPY_AGENT_CONTAINER, IMAGECHECK_PREFIX } from "../names.ts";
 import { defaultPullPolicy, PULL_RANK } from "./image-policy.ts";
 import { imageRefProblem } from "./image-ref.ts";
@@ -18,7 +19,7 @@ export function validateImages(spec: PodSpec): void {
   if (problems.length > 1) throw new AgentifyError("invalid-image", `invalid image references: ${problems.join("; ")}`);
 }
 
-export function addImageChecks(spec: PodSpec, config: Config, workspaceMount: VolumeMount): void {
+export function addImageChecks(spec: PodSpec, config: Config, workspaceMount: VolumeMount, securityContext?: Record<string, unknown>): void {
   const skip = config["skip-image-check-containers"];
   const wanted = new Map<string, string>(); // image → most-pulling policy, in first-seen order
   for (const c of spec.containers) {
@@ -51,6 +52,7 @@ export function addImageChecks(spec: PodSpec, config: Config, workspaceMount: Vo
         requests: { cpu: "100m", memory: "64Mi" },
         limits: { cpu: config["image-check-container-cpu-limit"], memory: config["image-check-container-memory-limit"] },
       },
+      ...(securityContext ? { securityContext: cloneJson(securityContext) } : {}),
     });
   }
   const at = inits.findIndex((c) => c.name === COPY_AGENT_CONTAINER) + 1;

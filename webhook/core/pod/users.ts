@@ -2,16 +2,25 @@
 // agent-stack-k8s issue #326 reads it before patches). Two strategies:
 // - chown (agent-stack-k8s): copy-agent and checkout run as root to chown the workspace and
 //   create the user, then checkout drops to it with `su`;
-// - fs-group: nothing runs as root; the pod's fsGroup makes the workspace writable, which is
-//   what Pod Security "restricted" needs.
+// - fs-group: nothing runs as root; the pod's fsGroup makes the workspace writable, and the
+//   containers agentify adds get what Pod Security "restricted" asks of every container.
 import type { Config } from "../config/index.ts";
 import type { PodSpec } from "../k8s.ts";
-import { CHECKOUT_CONTAINER, COPY_AGENT_CONTAINER } from "../names.ts";
+import { AGENT_CONTAINER, CHECKOUT_CONTAINER, COPY_AGENT_CONTAINER } from "../names.ts";
 import { gitConfigCommand } from "./checkout.ts";
 import { copyAgentScript } from "./copy-agent.ts";
 import { setEnvValue } from "../container-edit.ts";
 
 const ROOT = { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false };
+/** What Pod Security "restricted" requires of each container that the pod level cannot give. */
+export const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+const SYSTEM_CONTAINERS = new Set([COPY_AGENT_CONTAINER, AGENT_CONTAINER, CHECKOUT_CONTAINER]);
+
+/** Whether the containers agentify adds get RESTRICTED_CONTAINER (image checks are added later). */
+export function restrictsSystemContainers(spec: PodSpec, config: Config): boolean {
+  const uid = spec.securityContext?.runAsUser;
+  return typeof uid === "number" && uid !== 0 && config["non-root-workspace"] === "fs-group";
+}
 const ENTRYPOINT = "buildkite-agent-entrypoint kubernetes-bootstrap";
 
 export function finalizeUsers(spec: PodSpec, config: Config): void {
@@ -20,7 +29,15 @@ export function finalizeUsers(spec: PodSpec, config: Config): void {
   const nonRoot = typeof uid === "number" && uid !== 0;
   const chown = nonRoot && config["non-root-workspace"] === "chown";
   if (nonRoot && !chown) {
-    spec.securityContext = { ...spec.securityContext, fsGroup: spec.securityContext?.fsGroup ?? (gid || uid) };
+    spec.securityContext = {
+      ...spec.securityContext,
+      fsGroup: spec.securityContext?.fsGroup ?? (gid || uid),
+      runAsNonRoot: spec.securityContext?.runAsNonRoot ?? true,
+      seccompProfile: spec.securityContext?.seccompProfile ?? { type: "RuntimeDefault" },
+    };
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      if (SYSTEM_CONTAINERS.has(c.name)) c.securityContext = { ...RESTRICTED_CONTAINER, ...c.securityContext };
+    }
   }
   const copyAgent = spec.initContainers?.find((c) => c.name === COPY_AGENT_CONTAINER);
   if (copyAgent) {
