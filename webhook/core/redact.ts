@@ -6,11 +6,20 @@ import { DEFAULT_REDACTED_VARS } from "./pod/agent.ts";
 
 export const REDACTED = "[REDACTED]";
 
+// One compiled matcher per config: this runs on every admission, once per patch op.
+const matchers = new WeakMap<Config, (name: string) => boolean>();
+
 function matcher(config: Config): (name: string) => boolean {
-  const patterns = [...DEFAULT_REDACTED_VARS, ...config["additional-redacted-vars"]].map(
-    (glob) => new RegExp(`^${glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i"),
-  );
-  return (name) => patterns.some((p) => p.test(name));
+  let match = matchers.get(config);
+  if (!match) {
+    const alternatives = [...DEFAULT_REDACTED_VARS, ...config["additional-redacted-vars"]].map((glob) =>
+      glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*"),
+    );
+    const pattern = new RegExp(`^(?:${alternatives.join("|")})$`, "i");
+    match = (name) => pattern.test(name);
+    matchers.set(config, match);
+  }
+  return match;
 }
 
 /** A copy of `value` with every `{name, value}` env entry of a secret-looking name masked. */

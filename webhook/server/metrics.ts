@@ -6,12 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { AdmissionResult } from "./admit.ts";
 import type { TransportFailureReason } from "./decode.ts";
 import { GATE_SKIP_REASONS } from "./gate.ts";
-import type { DenialReason } from "../core/index.ts";
-
-const DENIAL_REASONS: readonly DenialReason[] = [
-  "invalid-uuid", "invalid-job", "no-containers", "missing-command", "invalid-plugin", "invalid-annotation",
-  "forbidden-patch", "invalid-patch", "duplicate-container", "reserved-name", "resource-class", "invalid-image",
-];
+import { DENIAL_REASONS } from "../core/index.ts";
 const ERROR_REASONS: readonly (TransportFailureReason | "internal")[] = [
   "unsupported-media-type", "too-large", "aborted", "empty-body", "invalid-json", "invalid-review", "missing-uid", "internal",
 ];
