@@ -57,7 +57,9 @@ function testDelayHook(): (() => Promise<void>) | undefined {
 }
 
 async function runWebhook(flags: WebhookFlags): Promise<void> {
-  const logger = pino({ level: flags.logLevel, base: { component: "webhook" } });
+  // Asynchronous stdout: audit lines are batched into fewer writes instead of blocking each
+  // admission on a write(2); pino flushes what is pending when the process exits.
+  const logger = pino({ level: flags.logLevel, base: { component: "webhook" } }, pino.destination({ dest: 1, sync: false }));
   const beforeAdmit = testDelayHook();
   try {
     const webhook = await startWebhook({
