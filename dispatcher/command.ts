@@ -1,0 +1,64 @@
+// `agentify dispatcher`: polls Buildkite's stacks API for the queue's jobs and creates bare
+// Kubernetes Jobs for the agentify webhook to mutate. SIGTERM/SIGINT stop it and deregister the
+// stack within 5 s.
+import { Option } from "commander";
+import type { Command } from "commander";
+import type { Level } from "pino";
+import { DISPATCHER_OPTIONS, envName } from "./settings/options.ts";
+
+/** SIGTERM to exit, deregistration included. */
+export const SHUTDOWN_BUDGET_MS = 5000;
+
+export function registerDispatcher(program: Command): void {
+  const command = program
+    .command("dispatcher")
+    .description(
+      "Poll Buildkite's stacks API for scheduled jobs, reserve as many as max-in-flight allows and create a bare Kubernetes Job " +
+      "for each (the agentify webhook turns it into the agent pod). Settings: defaults < --config file < environment < flags.",
+    )
+    .option("--config <file>", "agentify config YAML (agent-stack-k8s option names; env CONFIG)")
+    .option("--kubeconfig <file>", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
+    .option("--endpoint <url>", "stacks API base URL incl. /v3 (env BUILDKITE_AGENT_ENDPOINT; default agent-config.endpoint, else https://agent.buildkite.com/v3)");
+  for (const spec of DISPATCHER_OPTIONS) {
+    const value = spec.kind === "bool" ? "[true|false]" : spec.kind === "list" ? "<k=v,...>" : "<value>";
+    command.addOption(new Option(`--${spec.key} ${value}`, `${spec.help} (env ${envName(spec)})`));
+  }
+  command.addHelpText("after", "\nThe agent token comes from BUILDKITE_AGENT_TOKEN, else from the Secret named by --agent-token-secret (key BUILDKITE_AGENT_TOKEN).\n");
+  command.action(async function (this: Command, flags: Record<string, unknown>) {
+    // Loaded here, not at the top: every `agentify` subcommand imports this file, and the
+    // dispatcher's dependencies (@kubernetes/client-node alone is ~90 MB of RSS) are its own.
+    const [{ resolveSettings }, { createLogger }, { startDispatcher }] = await Promise.all([
+      import("./settings/resolve.ts"), import("./logger.ts"), import("./start.ts"),
+    ]);
+    let settings;
+    try {
+      settings = resolveSettings({ flags, env: process.env });
+    } catch (err) {
+      this.error(`agentify dispatcher: ${err instanceof Error ? err.message : String(err)}`, { exitCode: 2 });
+    }
+    const { config } = settings;
+    const logger = createLogger({ level: config["log-level"] as Level, format: config["log-format"] });
+    let handle;
+    try {
+      handle = await startDispatcher({
+        config,
+        ...(settings.kubeconfigPath ? { kubeconfigPath: settings.kubeconfigPath } : {}),
+        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+        logger,
+      });
+    } catch (err) {
+      logger.fatal({ err }, "dispatcher could not start");
+      this.error(`agentify dispatcher: ${err instanceof Error ? err.message : String(err)}`, { exitCode: 1 });
+    }
+    const shutdown = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, "shutting down");
+      setTimeout(() => {
+        logger.error("shutdown took too long; exiting");
+        process.exit(1);
+      }, SHUTDOWN_BUDGET_MS).unref();
+      void handle.stop().then(() => process.exit(0));
+    };
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+  });
+}

@@ -1,0 +1,62 @@
+// Prometheus metrics of one dispatcher (a registry per instance, so tests can run several).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface MetricsSources {
+  inFlight(): number;
+  queueLength(): number;
+  finishesPending(): number;
+}
+
+export function createDispatcherMetrics(opts: { maxInFlight: number; defaultMetrics?: boolean }) {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "agentify_dispatcher_" });
+  const registers = [registry];
+  let sources: MetricsSources | undefined;
+
+  const metrics = {
+    registry,
+    polls: new Counter({ name: "agentify_dispatcher_polls_total", help: "scheduled-jobs polls by result", labelNames: ["result"] as const, registers }),
+    pollSeconds: new Histogram({ name: "agentify_dispatcher_poll_seconds", help: "Duration of one poll (all pages)", buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
+    jobsSeen: new Counter({ name: "agentify_dispatcher_jobs_seen_total", help: "Scheduled jobs returned by polls (repeats included)", registers }),
+    jobsFilteredOut: new Counter({ name: "agentify_dispatcher_jobs_filtered_out_total", help: "Scheduled jobs whose agent query rules do not match our tags", registers }),
+    jobsReserved: new Counter({ name: "agentify_dispatcher_jobs_reserved_total", help: "Jobs reserved for dispatch", registers }),
+    jobsNotReserved: new Counter({ name: "agentify_dispatcher_jobs_not_reserved_total", help: "Jobs Buildkite did not let us reserve", registers }),
+    reservationsRenewed: new Counter({ name: "agentify_dispatcher_reservations_renewed_total", help: "Reservations extended for jobs still waiting", registers }),
+    jobsCreated: new Counter({ name: "agentify_dispatcher_jobs_created_total", help: "Kubernetes Jobs created", registers }),
+    jobsAlreadyDispatched: new Counter({ name: "agentify_dispatcher_jobs_already_dispatched_total", help: "Creates answered AlreadyExists (the job had been dispatched)", registers }),
+    createErrors: new Counter({ name: "agentify_dispatcher_job_create_errors_total", help: "Failed Job creates by kind and reason", labelNames: ["kind", "reason"] as const, registers }),
+    createSeconds: new Histogram({ name: "agentify_dispatcher_job_create_seconds", help: "Duration of one successful create call", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
+    endToEndSeconds: new Histogram({ name: "agentify_dispatcher_job_end_to_end_seconds", help: "From reservation to the Kubernetes Job being stored", buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers }),
+    jobsFinished: new Counter({ name: "agentify_dispatcher_jobs_finished_total", help: "Buildkite jobs finished with a reason, by reason and outcome", labelNames: ["reason", "outcome"] as const, registers }),
+    jobsCancelled: new Counter({ name: "agentify_dispatcher_jobs_cancelled_total", help: "Cancelled Buildkite jobs cleaned up, by where they were", labelNames: ["stage"] as const, registers }),
+    podsDeleted: new Counter({ name: "agentify_dispatcher_pods_deleted_total", help: "Pods deleted because their job cannot run", labelNames: ["reason"] as const, registers }),
+    notifications: new Counter({ name: "agentify_dispatcher_notifications_total", help: "Stack notifications by result", labelNames: ["result"] as const, registers }),
+    queuePaused: new Gauge({ name: "agentify_dispatcher_queue_paused", help: "1 while the cluster queue is paused", registers }),
+    maxInFlight: new Gauge({ name: "agentify_dispatcher_max_in_flight", help: "Configured max-in-flight (0 = unlimited)", registers }),
+    inFlight: new Gauge({
+      name: "agentify_dispatcher_in_flight", help: "Jobs reserved, being created or with an unfinished Kubernetes Job", registers,
+      collect() {
+        if (sources) this.set(sources.inFlight());
+      },
+    }),
+    queueLength: new Gauge({
+      name: "agentify_dispatcher_work_queue_length", help: "Reserved jobs waiting for a creation worker", registers,
+      collect() {
+        if (sources) this.set(sources.queueLength());
+      },
+    }),
+    finishesPending: new Gauge({
+      name: "agentify_dispatcher_finishes_pending", help: "Finishes waiting for Buildkite to accept them", registers,
+      collect() {
+        if (sources) this.set(sources.finishesPending());
+      },
+    }),
+    setSources(s: MetricsSources): void {
+      sources = s;
+    },
+  };
+  metrics.maxInFlight.set(opts.maxInFlight);
+  return metrics;
+}
+
+export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
