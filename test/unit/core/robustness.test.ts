@@ -5,6 +5,8 @@ import fc from "fast-check";
 import { defaultConfig, tryAgentify, type JsonObject, type JsonValue } from "../../../webhook/core/index.ts";
 
 const config = defaultConfig();
+// FUZZ_RUNS=50000 for a longer hunt; a failure prints the seed to replay it.
+const RUNS = Number(process.env["FUZZ_RUNS"] ?? 3000);
 const UUID = "0192a7f0-0000-4000-8000-000000000abc";
 
 function baseJob(): JsonObject {
@@ -58,7 +60,7 @@ describe("tryAgentify on hostile input", () => {
         setAt(job, ["metadata", "labels"], { "buildkite.com/job-uuid": UUID });
         expectOutcome(job);
       }),
-      { numRuns: 3000 },
+      { numRuns: RUNS },
     );
   });
 
@@ -74,7 +76,7 @@ describe("tryAgentify on hostile input", () => {
         setAt(job, ["metadata", "annotations", "buildkite.com/kubernetes-plugin"], raw ?? JSON.stringify(plugin));
         expectOutcome(job);
       }),
-      { numRuns: 3000 },
+      { numRuns: RUNS },
     );
   });
 
@@ -85,7 +87,7 @@ describe("tryAgentify on hostile input", () => {
         setAt(job, ["metadata", "labels", "buildkite.com/job-uuid"], UUID);
         expectOutcome(job);
       }),
-      { numRuns: 2000 },
+      { numRuns: RUNS },
     );
   });
 });

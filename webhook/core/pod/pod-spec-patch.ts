@@ -40,6 +40,20 @@ function patchedContainers(patch: JsonObject, field: string, source: string): Js
   });
 }
 
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === "string");
+}
+
+/** command and args in a patch must be string lists (or null, which deletes them). */
+function checkCommandTypes(item: JsonObject, where: string): void {
+  for (const field of ["command", "args"] as const) {
+    const value = item[field];
+    if (value !== undefined && value !== null && !isStringList(value)) {
+      throw new AgentifyError("invalid-patch", `${where}.${field}: expected an array of strings`);
+    }
+  }
+}
+
 function changesCommand(patch: JsonObject, original: Container | undefined): boolean {
   if (patch.command === undefined && patch.args === undefined) return false;
   if (!original) return true;
@@ -54,6 +68,7 @@ function guardContainers(spec: PodSpec, patch: JsonObject, options: PatchOptions
     if (typeof name !== "string" || name === "") {
       throw new AgentifyError("invalid-patch", `${options.source}.containers[${i}]: a container in a patch needs a name`);
     }
+    checkCommandTypes(item, `${options.source}.containers[${i}]`);
     const original = spec.containers.find((c) => c.name === name);
     if (!changesCommand(item, original)) continue;
     if (name === AGENT_CONTAINER || name === CHECKOUT_CONTAINER) {
@@ -89,6 +104,7 @@ function guardInitContainers(spec: PodSpec, patch: JsonObject, options: PatchOpt
     if (name.startsWith(IMAGECHECK_PREFIX)) {
       throw new AgentifyError("forbidden-patch", `${options.source}: init container name "${name}" is reserved for image checks`);
     }
+    checkCommandTypes(item, `${options.source}.initContainers[${i}]`);
     const original = spec.initContainers?.find((c) => c.name === name);
     if (name === COPY_AGENT_CONTAINER && changesCommand(item, original) && !options.allowCommandChanges) {
       throw new AgentifyError(
