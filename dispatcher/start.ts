@@ -101,7 +101,7 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
     logger.info({ from }, "agent token found");
     const client = new StacksClient({
       token, endpoint: opts.endpoint ?? config["agent-config"]?.endpoint ?? DEFAULT_ENDPOINT, timeoutMs: config["http-timeout"] * 1000,
-      userAgent: `agentify-dispatcher/${AGENTIFY_DISPATCHER_VERSION}`, logger: logger.child({ component: "stacksapi" }),
+      userAgent: `agentify-dispatcher/${AGENTIFY_DISPATCHER_VERSION}`, logger: logger.child({ module: "stacksapi" }),
     });
     await checkTokenIdentity(client, logger);
     const registered = await registerStack(client, { key: stackKey, queueKey: queueKeyFor(stack) }, logger);
@@ -111,17 +111,17 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
 
     const lookup = new StateLookup({ client, stackKey: key, logger });
     const finisher = new Finisher({
-      client, stackKey: key, logger: logger.child({ component: "finisher" }),
+      client, stackKey: key, logger: logger.child({ module: "finisher" }),
       onOutcome: (outcome, reason) => metrics.jobsFinished.inc({ reason, outcome }),
     });
     const notifier = new Notifier({
-      client, stackKey: key, logger: logger.child({ component: "notifier" }),
+      client, stackKey: key, logger: logger.child({ module: "notifier" }),
       onSent: (ok, failed) => {
         metrics.notifications.inc({ result: "sent" }, ok);
         metrics.notifications.inc({ result: "failed" }, failed);
       },
     });
-    const reporter = new FailureReporter({ lookup, finisher, notifier, logger: logger.child({ component: "watchers" }) });
+    const reporter = new FailureReporter({ lookup, finisher, notifier, logger: logger.child({ module: "watchers" }) });
     const jobWatcher = new JobWatcher({
       reporter, kube, jobs: () => view.jobs(), podsOf: (uuid) => view.podsOf(uuid),
       emptyJobGraceMs: config["empty-job-grace-period"] * 1000, logger,
@@ -131,7 +131,7 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
       pendingTimeoutMs: config["pod-pending-timeout"] * 1000, metrics, logger,
     });
     const view = new ClusterView({
-      kube, controllerId: config.id, logger: logger.child({ component: "informers" }),
+      kube, controllerId: config.id, logger: logger.child({ module: "informers" }),
       onJob: (job) => {
         ledger.observeJob(job.uuid, job.finished !== undefined);
         if (readiness.synced) jobWatcher.check(job);
@@ -149,9 +149,16 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
     const cancelled = new Set<string>();
     const dispatcher = new JobDispatcher({
       client, stackKey: key, kube, ledger, finisher, notifier, pause, cancelled,
-      bareJob: { namespace: config.namespace, jobPrefix: config["job-prefix"], controllerId: config.id, image: config.image },
+      bareJob: {
+        namespace: config.namespace,
+        jobPrefix: config["job-prefix"],
+        controllerId: config.id,
+        image: config.image,
+        terminationGracePeriodSeconds: config["default-termination-grace-period-seconds"],
+        defaultImagePullPolicy: config["default-image-pull-policy"],
+      },
       prohibitKubernetesPlugin: config["prohibit-kubernetes-plugin"], creationTimeoutMs: config["job-creation-timeout"] * 1000,
-      metrics, logger: logger.child({ component: "dispatch" }),
+      metrics, logger: logger.child({ module: "dispatch" }),
     });
     // Two stages, so that fetching the next jobs overlaps creating the current ones: `prepare`
     // fetches and builds (at most 2 × concurrency built ahead), `create` creates.
@@ -177,7 +184,7 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
     const sync = new BuildkiteSync({
       client, stackKey: key, states: lookup, ledger, cancelled, kube, jobs: () => view.jobs(), pods: () => view.pods(),
       unqueue: (uuid) => preparePool.remove(uuid) !== undefined || createPool.remove(uuid) !== undefined,
-      reservationExpirySeconds: config["reservation-expiry-seconds"], metrics, logger: logger.child({ component: "buildkite-sync" }),
+      reservationExpirySeconds: config["reservation-expiry-seconds"], metrics, logger: logger.child({ module: "buildkite-sync" }),
     });
     metrics.setSources({ inFlight: () => ledger.inFlight(), queueLength: queued, finishesPending: () => finisher.pendingCount });
 
@@ -196,7 +203,7 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
         if (ok) readiness.lastPollOk = Date.now();
         else readiness.lastPollError = err instanceof Error ? err.message : String(err);
       },
-      metrics, logger: logger.child({ component: "monitor" }),
+      metrics, logger: logger.child({ module: "monitor" }),
     });
     notifier.start();
     createPool.start();

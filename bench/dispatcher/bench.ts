@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Dispatcher benchmark (part of `make bench`), end to end on a real control plane with the
-// agentify webhook registered (failurePolicy: Fail) and the stacks API stand-in (documented rate
-// limits on):
+// agentify webhook registered (failurePolicy: Fail; in this process) and the stacks API stand-in
+// (its own process, documented rate limits on):
 //   dispatcher: `agentify dispatcher` as a child process, polling every second; 1,000 jobs are
 //               scheduled at once, half a second after a poll (the average wait for the next
 //               one); time until the 1,000th agentified Job is stored (seen by a watch).
@@ -10,6 +10,7 @@
 // Runs floor, dispatcher, floor, dispatcher and compares the best of each; then once more with
 // `node --optimize-for-size`, for information.
 // Goals: dispatcher/floor ≤ 1.25; dispatcher peak RSS ≤ 150 MB. `--strict` exits 1 on a miss.
+// BENCH_VERBOSE=1 also prints when the 1st, 250th, 500th, 750th and 1000th Jobs were stored.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";

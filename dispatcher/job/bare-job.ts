@@ -10,6 +10,7 @@ import {
   POD_TEMPLATE_ANNOTATION, STEP_IMAGE_ANNOTATION, STEP_KEY_ANNOTATION,
 } from "./names.ts";
 import { JobParseError } from "./plugins.ts";
+import { isDigestPinned } from "../../webhook/core/pod/image-policy.ts";
 
 export interface BareJobSettings {
   namespace: string;
@@ -18,6 +19,10 @@ export interface BareJobSettings {
   controllerId: string;
   /** Image of the default `container-0`. */
   image: string;
+  /** Config `default-termination-grace-period-seconds`, stated on the pod when it sets none. */
+  terminationGracePeriodSeconds?: number;
+  /** Config `default-image-pull-policy` ("" = Always, IfNotPresent for digests), stated on each container. */
+  defaultImagePullPolicy?: string;
 }
 
 export interface BareJobInput {
@@ -47,6 +52,7 @@ export function buildBareJob(input: BareJobInput, settings: BareJobSettings): Jo
     : [{ name: "container-0", image: settings.image, env: [{ name: "BUILDKITE_COMMAND", value: input.command }] }];
   // Valid as a Job even if it escapes the webhook (a pod template defaults to Always).
   spec.restartPolicy ??= "Never";
+  stateDefaults(spec, settings);
 
   const labels: Record<string, string> = { [JOB_UUID_LABEL]: input.uuid };
   if (settings.controllerId) labels[CONTROLLER_ID_LABEL] = settings.controllerId;
@@ -61,6 +67,20 @@ export function buildBareJob(input: BareJobInput, settings: BareJobSettings): Jo
     },
     spec: { suspend: true, template: { spec } },
   };
+}
+
+/**
+ * The apiserver fills in defaults (30 s grace, IfNotPresent for tagged images) before any webhook
+ * sees the Job, and the webhook cannot tell a default from a choice. Stating agentify's own
+ * defaults here keeps their meaning: a 60 s grace for the agent, image checks that pull.
+ */
+function stateDefaults(spec: PodSpec, settings: BareJobSettings): void {
+  if (settings.terminationGracePeriodSeconds !== undefined) spec.terminationGracePeriodSeconds ??= settings.terminationGracePeriodSeconds;
+  const policy = settings.defaultImagePullPolicy;
+  if (policy === undefined) return;
+  for (const c of spec.containers) {
+    if (!c.imagePullPolicy && typeof c.image === "string") c.imagePullPolicy = policy || (isDigestPinned(c.image) ? "IfNotPresent" : "Always");
+  }
 }
 
 function startingSpec(input: BareJobInput): PodSpec {

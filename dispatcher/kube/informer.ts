@@ -155,8 +155,13 @@ export class CompactInformer<T extends Keyed> {
       const onEvent = (type: string, object: unknown) => {
         if (type === "ERROR") {
           const code = (object as { code?: number } | null)?.code;
-          if (code === 410) gone = true;
-          else this.#opts.logger.warn({ kind: this.#opts.kind, status: object }, "watch error event");
+          if (code === 410) {
+            // Our resourceVersion is too old: end this watch now and relist.
+            gone = true;
+            this.#abort?.abort();
+          } else {
+            this.#opts.logger.warn({ kind: this.#opts.kind, status: object }, "watch error event");
+          }
           return;
         }
         this.#handleEvent({ type, object });

@@ -476,6 +476,8 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       "--use-service-account-credentials=false", // controllers act as admin: no per-controller tokens
       "--bind-address=127.0.0.1", `--secure-port=${String(kcmPort)}`,
       `--cert-dir=${join(dir, "kcm")}`,
+      // The default 20 requests/s makes namespaces with hundreds of Jobs slow to clean up.
+      "--kube-api-qps=200", "--kube-api-burst=400",
       ...(opts.controllerManagerArgs ?? []),
     ]);
     await waitFor(kcm, "the default ServiceAccount in namespace default", async () =>

@@ -94,6 +94,21 @@ describe("dispatcher bare Job", () => {
     expect(podTemplateToFetch(withPlugin({ podTemplate: "x", podSpec: {} }).plugin)).to.equal(undefined);
   });
 
+  it("states the grace period and pull policies the apiserver would otherwise default before the webhook", () => {
+    const stating = { ...settings, terminationGracePeriodSeconds: 60, defaultImagePullPolicy: "" };
+    const job = buildBareJob(input(withPlugin({ podSpec: { containers: [
+      { image: "alpine:3.20", command: ["a"] },
+      { image: "alpine@sha256:" + "0".repeat(64), command: ["b"] },
+      { image: "alpine:3.20", command: ["c"], imagePullPolicy: "Never" },
+    ] } })), stating);
+    const spec = job.spec.template.spec;
+    expect(spec.terminationGracePeriodSeconds).to.equal(60);
+    expect(spec.containers.map((c) => c.imagePullPolicy)).to.deep.equal(["Always", "IfNotPresent", "Never"]);
+    const own = buildBareJob(input(withPlugin({ podSpec: { terminationGracePeriodSeconds: 5, containers: [{ image: "x:1", command: ["a"] }] } })), { ...stating, defaultImagePullPolicy: "IfNotPresent" });
+    expect(own.spec.template.spec.terminationGracePeriodSeconds).to.equal(5);
+    expect(own.spec.template.spec.containers[0]?.imagePullPolicy).to.equal("IfNotPresent");
+  });
+
   it("rejects a podSpec whose containers are not objects", () => {
     expect(() => buildBareJob(input({ plugin: { podSpec: { containers: "nope" } }, pluginJson: "{}" }), settings)).to.throw(JobParseError, /podSpec\.containers/);
   });

@@ -91,7 +91,7 @@ export const configSchema = z.strictObject({
   "pagination-depth-limit": z.int().min(1).max(20).default(2),
   "query-reset-interval": duration(10),
   "enable-queue-pause": z.boolean().default(true),
-  "reservation-expiry-seconds": z.int().min(0).max(3600).default(300),
+  "reservation-expiry-seconds": z.int().min(0).max(3600).default(60),
   "image-pull-backoff-grace-period": duration(30),
   "job-cancel-checker-poll-interval": duration(5),
   "empty-job-grace-period": duration(30),
