@@ -9,92 +9,21 @@
 // Every component runs in its own process group; stop(), process exit, SIGINT/SIGTERM/SIGHUP all
 // kill those groups, and a later start reaps clusters whose owning process died (e.g. SIGKILL).
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { createServer, type AddressInfo, type Server } from "node:net";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createCa, issueCert, rsaKeyPair } from "./pki.ts";
-import { cmdline, isAlive, killGroup, killGroupSync, logTail, startProc, type Proc } from "./proc.ts";
+import { killGroup, logTail, startProc, type Proc } from "./proc.ts";
+import { DIR_PREFIX, installHooks, live, reapStale, uninstallHooks, type Live } from "./cleanup.ts";
+import { childEnv, kubeconfigYaml, ownsPid, paths, readState, removeDir, writeState } from "./files.ts";
+import { freePorts, httpGet, type Tls } from "./net.ts";
+import type { Cluster, ClusterState, KubectlOptions, KubectlResult, StartClusterOptions } from "./types.ts";
+
+export type { Cluster, ClusterProcess, ClusterState, KubectlOptions, KubectlResult, StartClusterOptions } from "./types.ts";
+export { readState } from "./files.ts";
 
 const HERE = import.meta.dirname;
-const DIR_PREFIX = "agentify-cluster-";
-
-export interface StartClusterOptions {
-  /** Use these binaries instead of running build.sh. */
-  binDir?: string;
-  /** Runtime dir (certs, etcd data, logs, kubeconfig). Default: a fresh temp dir. */
-  dir?: string;
-  /** Leave the processes running when this process exits (for `cli.ts up`); stop via the state file. */
-  persist?: boolean;
-  /** Keep `dir` after stop (for debugging; also AGENTIFY_KEEP_CLUSTER_DIR=1). */
-  keepDir?: boolean;
-  /** Deadline for the whole start, build excluded. Default 120 s (2-core CI can be slow). */
-  timeoutMs?: number;
-  /** Extra flags appended to the component command lines. */
-  apiserverArgs?: string[];
-  controllerManagerArgs?: string[];
-}
-
-export interface ClusterProcess {
-  name: string;
-  pid: number;
-  logPath: string;
-}
-
-export interface KubectlOptions {
-  /** Written to kubectl's stdin (e.g. a manifest for `apply -f -`). */
-  input?: string;
-  /** Kill kubectl after this long. Default 60 s. */
-  timeoutMs?: number;
-  /** Reject when kubectl exits non-zero (default: resolve with the code). */
-  check?: boolean;
-}
-
-export interface KubectlResult {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
-
-export interface Cluster {
-  /** https://127.0.0.1:<port> */
-  server: string;
-  kubeconfigPath: string;
-  binDir: string;
-  dir: string;
-  caCertPath: string;
-  /** The CA's key: tests may issue webhook serving certs from it (issueCert in pki.ts) and use
-   * the CA cert as the webhook's caBundle. */
-  caKeyPath: string;
-  adminCertPath: string;
-  adminKeyPath: string;
-  processes: ClusterProcess[];
-  /** Wall time of the start (build excluded), ms. */
-  startupMs: number;
-  kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
-  /** GET a path on the apiserver as admin, e.g. "/version". */
-  get(path: string): Promise<{ status: number; body: string }>;
-  /** Kill all processes and remove dir. Idempotent. A no-op for an attached cluster. */
-  stop(): Promise<void>;
-}
-
-/** What `dir/state.json` records: enough to attach to, reap or stop a cluster from another process. */
-export interface ClusterState {
-  ownerPid: number;
-  persist: boolean;
-  dir: string;
-  server: string;
-  binDir: string;
-  kubeconfigPath: string;
-  processes: ClusterProcess[];
-  startupMs: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Build
 
 let built: Promise<string> | undefined;
 
@@ -121,181 +50,6 @@ export function k8sVersion(): string {
   return m[1];
 }
 
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-/** Distinct free loopback ports (all held open at once so they differ). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
-      const s = createServer();
-      s.once("error", reject);
-      s.listen(0, "127.0.0.1", () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
-interface Tls {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-function httpGet(url: string, tls?: Tls, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const opts = { method: "GET", timeout: timeoutMs, agent: false as const, ...(tls ?? {}) };
-    const req = (u.protocol === "https:" ? httpsRequest : httpRequest)(u, opts, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/**
- * Environment for the components and kubectl. Proxy variables are dropped so nothing can route the
- * apiserver's calls to loopback webhooks elsewhere (Go never proxies loopback anyway; this is belt and
- * braces), ETCD_* because etcd reads every ETCD_<FLAG> variable as a flag, KUBECONFIG so that only
- * our kubeconfig is used.
- */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(https?_proxy|all_proxy|no_proxy)$/i.test(k) || k.startsWith("ETCD_") || k === "KUBECONFIG") continue;
-    env[k] = v;
-  }
-  return env;
-}
-
-function kubeconfigYaml(server: string, caPem: string, certPem: string, keyPem: string): string {
-  const b64 = (s: string): string => Buffer.from(s).toString("base64");
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters:",
-    "- name: agentify-test",
-    "  cluster:",
-    `    server: ${server}`,
-    `    certificate-authority-data: ${b64(caPem)}`,
-    "users:",
-    "- name: admin",
-    "  user:",
-    `    client-certificate-data: ${b64(certPem)}`,
-    `    client-key-data: ${b64(keyPem)}`,
-    "contexts:",
-    "- name: agentify-test",
-    "  context:",
-    "    cluster: agentify-test",
-    "    user: admin",
-    "    namespace: default",
-    "current-context: agentify-test",
-    "",
-  ].join("\n");
-}
-
-function paths(dir: string) {
-  const pki = join(dir, "pki");
-  return {
-    pki,
-    ca: join(pki, "ca.crt"),
-    caKey: join(pki, "ca.key"),
-    apiCert: join(pki, "apiserver.crt"),
-    apiKey: join(pki, "apiserver.key"),
-    adminCert: join(pki, "admin.crt"),
-    adminKey: join(pki, "admin.key"),
-    saKey: join(pki, "sa.key"),
-    saPub: join(pki, "sa.pub"),
-    logs: join(dir, "logs"),
-    etcdData: join(dir, "etcd-data"),
-    kubeconfig: join(dir, "admin.kubeconfig"),
-    state: join(dir, "state.json"),
-  };
-}
-
-function writeState(state: ClusterState): void {
-  writeFileSync(paths(state.dir).state, JSON.stringify(state, null, 2) + "\n");
-}
-
-/** Reads dir/state.json (or a state file path); undefined if missing or unreadable. */
-export function readState(dirOrFile: string): ClusterState | undefined {
-  const file = dirOrFile.endsWith(".json") ? dirOrFile : paths(dirOrFile).state;
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as ClusterState;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Our recorded pid, still running our command line (guards against pid reuse). */
-function ownsPid(state: ClusterState, p: ClusterProcess): boolean {
-  return isAlive(p.pid) && cmdline(p.pid).includes(state.dir);
-}
-
-function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cleanup on exit / signals, and reaping clusters whose owner died
-
-interface Live {
-  procs: Proc[];
-  dir: string;
-  keepDir: boolean;
-}
-const live = new Set<Live>();
-const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-
-function killLiveSync(l: Live): void {
-  for (const p of l.procs) killGroupSync(p.pid);
-  if (!l.keepDir) removeDir(l.dir);
-}
-
-function onExit(): void {
-  for (const l of live) killLiveSync(l);
-  live.clear();
-}
-
-function onSignal(sig: NodeJS.Signals): void {
-  onExit();
-  uninstallHooks();
-  // If nobody else handles the signal, re-raise it so the process dies as it would have.
-  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-}
-
-function installHooks(): void {
-  if (process.listeners("exit").includes(onExit)) return;
-  process.on("exit", onExit);
-  for (const s of SIGNALS) process.on(s, onSignal);
-}
-
-function uninstallHooks(): void {
-  process.off("exit", onExit);
-  for (const s of SIGNALS) process.off(s, onSignal);
-}
-
-/** Kill and delete temp-dir clusters whose owning process is gone (it was SIGKILLed, say). */
-function reapStale(): void {
-  const root = tmpdir();
-  for (const name of readdirSync(root)) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
-    const state = readState(join(root, name));
-    if (!state || state.persist || isAlive(state.ownerPid)) continue;
-    for (const p of state.processes) if (ownsPid(state, p)) killGroupSync(p.pid);
-    removeDir(state.dir);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cluster objects
 
 function runKubectl(binDir: string, kubeconfig: string, dir: string, args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
