@@ -3,6 +3,7 @@
 // The steps follow agent-stack-k8s's Build, except where noted (users and image checks are
 // decided after patches, the container count is taken last).
 import type { Config } from "./config/index.ts";
+import type { Interposer } from "./config/params.ts";
 import type { PodSpec, VolumeMount } from "./k8s.ts";
 import { AgentifyError, type DenialReason } from "./errors.ts";
 import type { JsonObject } from "./json.ts";
@@ -64,15 +65,15 @@ function buildAgentifiedJob(input: JsonObject, config: Config, uuid: string): Js
   const plugin = parsePluginAnnotation(annotations[PLUGIN_ANNOTATION]);
   const tags = jobTags(annotations[AGENT_QUERY_RULES_ANNOTATION], config);
   const skipCheckout = plugin.checkout?.skip ?? config["default-checkout-params"]?.skip ?? false;
+  const interposer = plugin.commandParams?.interposer || config["default-command-params"]?.interposer || undefined;
   applyJobMetadata(job, config, plugin, tags, uuid);
 
   const bare = job.spec.template.spec;
   const workspaceMount = addWorkspace(bare, config);
   bare.volumes = [...(bare.volumes ?? []), ...agentConfigVolumes(config["agent-config"])];
-  let spec = buildPod(bare, config, plugin, { uuid, tags: tags.rules, workspaceMount, skipCheckout });
+  let spec = buildPod(bare, config, plugin, { uuid, tags: tags.rules, workspaceMount, skipCheckout, interposer });
   applyResourceClass(spec, config, tags.map);
 
-  const interposer = plugin.commandParams?.interposer || config["default-command-params"]?.interposer || undefined;
   const allowCommandChanges = config["allow-pod-spec-patch-unsafe-command-modification"];
   const controllerPatch = config["pod-spec-patch"];
   if (controllerPatch) spec = applyPodSpecPatch(spec, controllerPatch, { source: "pod-spec-patch", interposer, allowCommandChanges });
@@ -114,6 +115,7 @@ interface PodInputs {
   tags: readonly string[];
   workspaceMount: VolumeMount;
   skipCheckout: boolean;
+  interposer: Interposer | undefined;
 }
 
 /** Command containers, sidecars, agent, checkout and copy-agent, in agent-stack-k8s's order. */
@@ -125,7 +127,7 @@ function buildPod(spec: PodSpec, config: Config, plugin: KubernetesPlugin, input
   spec.containers = spec.containers.map((c, i) =>
     buildCommandContainer(c, i, {
       firstId: inputs.skipCheckout ? 0 : 1,
-      interposer: plugin.commandParams?.interposer || config["default-command-params"]?.interposer || undefined,
+      interposer: inputs.interposer,
       agentConfig,
       commandParams: [config["default-command-params"], plugin.commandParams],
       sharedMounts,
