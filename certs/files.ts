@@ -12,7 +12,7 @@ import {
   closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from "node:crypto";
 import { CertError } from "./errors.ts";
 import { keyMatchesCert } from "./keys.ts";
 import type { CaPair, ServingPair } from "./issue.ts";
@@ -90,7 +90,22 @@ export function loadServingPair(dir: string): ServingPair {
   const key = readOptional(join(dir, TLS_KEY_FILE));
   const cert = readOptional(join(dir, TLS_CERT_FILE));
   if (cert === undefined || key === undefined) throw new CertError(`${dir} has no ${TLS_CERT_FILE} and ${TLS_KEY_FILE}`);
-  if (!keyMatchesCert(cert, key)) throw new CertError(`${join(dir, TLS_KEY_FILE)} does not match ${TLS_CERT_FILE} (rotation in progress?)`);
+  // Each file is parsed on its own first, so a broken file is named as such, not as a mismatch.
+  const unparsable = (file: string, what: string, err: unknown): CertError =>
+    new CertError(`${join(dir, file)} is not a PEM ${what}: ${(err as Error).message}`);
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    throw unparsable(TLS_CERT_FILE, "certificate", err);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (err) {
+    throw unparsable(TLS_KEY_FILE, "private key", err);
+  }
+  if (!x509.checkPrivateKey(privateKey)) throw new CertError(`${join(dir, TLS_KEY_FILE)} does not match ${TLS_CERT_FILE} (rotation in progress?)`);
   return { cert, key };
 }
 

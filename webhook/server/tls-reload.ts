@@ -1,14 +1,11 @@
 // Serving certificate loading and hot reload. Kubernetes Secret volumes replace files by
 // swapping a `..data` symlink, which a watch on the file itself misses, so the directory
 // is watched and, as controller-runtime's certwatcher does, also polled.
-import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
-import { readFileSync, watch } from "node:fs";
+import { X509Certificate, createHash } from "node:crypto";
+import { watch } from "node:fs";
 import type { FSWatcher } from "node:fs";
-import { join } from "node:path";
 import { createSecureContext } from "node:tls";
-
-export const CERT_FILE = "tls.crt";
-export const KEY_FILE = "tls.key";
+import { loadServingPair as readServingFiles } from "../../certs/index.ts";
 
 export interface ServingPair {
   cert: Buffer;
@@ -19,30 +16,20 @@ export interface ServingPair {
   digest: string;
 }
 
-function digestOf(cert: Buffer, key: Buffer): string {
-  return createHash("sha256").update(cert).update("\0").update(key).digest("hex");
-}
-
-/** Reads and validates tls.crt/tls.key from `dir`; throws with a message naming the problem. */
+/**
+ * Reads tls.crt/tls.key from `dir` with the certs module (which refuses a key that does not match
+ * its certificate, e.g. mid-rotation) and adds what serving needs: a TLS context that builds, the
+ * serial and expiry for metrics, and a digest. Throws with a message naming the problem.
+ */
 export function loadServingPair(dir: string): ServingPair {
-  const cert = readFileSync(join(dir, CERT_FILE));
-  const key = readFileSync(join(dir, KEY_FILE));
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(cert);
-  } catch (err) {
-    throw new Error(`${CERT_FILE} in ${dir} is not a PEM certificate: ${(err as Error).message}`, { cause: err });
-  }
-  let privateKey;
-  try {
-    privateKey = createPrivateKey(key);
-  } catch (err) {
-    throw new Error(`${KEY_FILE} in ${dir} is not a PEM private key: ${(err as Error).message}`, { cause: err });
-  }
-  if (!x509.checkPrivateKey(privateKey)) throw new Error(`${KEY_FILE} does not match ${CERT_FILE} in ${dir}`);
-  // Catches what the two checks above do not (e.g. a broken chain after the leaf).
+  const pem = readServingFiles(dir);
+  const cert = Buffer.from(pem.cert);
+  const key = Buffer.from(pem.key);
+  // Catches what the match check does not (e.g. a broken chain after the leaf).
   createSecureContext({ cert, key });
-  return { cert, key, serialNumber: x509.serialNumber, notAfter: new Date(x509.validTo), digest: digestOf(cert, key) };
+  const x509 = new X509Certificate(cert);
+  const digest = createHash("sha256").update(cert).update("\0").update(key).digest("hex");
+  return { cert, key, serialNumber: x509.serialNumber, notAfter: new Date(x509.validTo), digest };
 }
 
 export interface CertReloaderOptions {
