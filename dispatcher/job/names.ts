@@ -1,7 +1,7 @@
 // Annotation names the dispatcher writes on bare Jobs (the contract with the webhook lives in
 // webhook/core/names.ts; these are informational, as agent-stack-k8s writes them).
 export {
-  AGENT_QUERY_RULES_ANNOTATION, AGENTIFIED_ANNOTATION, CONTROLLER_ID_LABEL, JOB_UUID_LABEL, PLUGIN_ANNOTATION,
+  AGENT_QUERY_RULES_ANNOTATION, AGENTIFIED_ANNOTATION, CONTROLLER_ID_LABEL, JOB_UUID_LABEL, jobName, PLUGIN_ANNOTATION,
   STEP_IMAGE_ANNOTATION,
 } from "../../webhook/core/names.ts";
 
@@ -16,8 +16,3 @@ export const POD_TEMPLATE_ANNOTATION = "buildkite.com/pod-template-name";
 
 /** The stack key when config `id` is empty. */
 export const DEFAULT_STACK_KEY = "agentify";
-
-/** The deterministic name that makes creation idempotent. */
-export function jobName(prefix: string, uuid: string): string {
-  return `${prefix}${uuid}`;
-}

@@ -17,6 +17,8 @@ export class HttpError extends Error {
   }
 }
 
+// The stand-in declares the wire shapes itself rather than importing the client's: two
+// independent readings of the protocol are what let the client tests catch a mistake in either.
 export interface TokenIdentity {
   uuid: string;
   description: string;

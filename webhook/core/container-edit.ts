@@ -3,7 +3,7 @@ import type { Container, EnvFromSource, EnvVar, VolumeMount } from "./k8s.ts";
 import { cloneJson } from "./json.ts";
 
 /** Sets an env var: replaces the first entry of that name in place, or appends. */
-export function setEnv(container: Container, entry: EnvVar): void {
+function setEnv(container: Container, entry: EnvVar): void {
   const env = (container.env ??= []);
   const at = env.findIndex((e) => e.name === entry.name);
   if (at >= 0) env[at] = entry;

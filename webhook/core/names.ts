@@ -24,6 +24,11 @@ export const BOOTSTRAP_ARGS = ["--", "/workspace/buildkite-agent", "kubernetes-b
 export const AGENTIFY_VERSION = "0.1.0";
 export const DEFAULT_AGENT_IMAGE = "ghcr.io/buildkite/agent:3.136.2";
 
+/** The deterministic Job name, `<job-prefix><uuid>`: the dispatcher's idempotency key. */
+export function jobName(prefix: string, uuid: string): string {
+  return `${prefix}${uuid}`;
+}
+
 export function isReservedName(name: string): boolean {
   return (
     name === AGENT_CONTAINER ||

@@ -16,7 +16,7 @@ export function patchFor(original: JsonValue, target: JsonValue): PatchOperation
 }
 
 /** RFC 6901 escaping of one reference token. */
-export function escapePointerToken(token: string): string {
+function escapePointerToken(token: string): string {
   return token.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 

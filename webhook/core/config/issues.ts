@@ -2,7 +2,7 @@
 // e.g. `agent-config.hooks-path: expected string, received number`.
 import type { z } from "zod";
 
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;

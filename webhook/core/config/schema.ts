@@ -25,7 +25,7 @@ function duration(defaultSeconds: number) {
 const pullPolicy = z.enum(["Always", "IfNotPresent", "Never", ""]);
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, "invalid Kubernetes quantity");
 
-export const agentConfigSchema = z.strictObject({
+const agentConfigSchema = z.strictObject({
   endpoint: z.string().optional(),
   "no-http2": z.boolean().optional(),
   experiment: z.array(z.string()).optional(),
@@ -60,7 +60,7 @@ export const agentConfigSchema = z.strictObject({
   verificationJWKSVolume: volume.optional(),
 });
 
-export const resourceClassSchema = z.strictObject({
+const resourceClassSchema = z.strictObject({
   resource: kubeObject.optional(),
   podResource: kubeObject.optional(),
   nodeSelector: z.record(z.string(), z.string()).optional(),

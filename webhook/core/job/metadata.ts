@@ -3,7 +3,7 @@ import type { Config } from "../config/index.ts";
 import type { Job } from "../k8s.ts";
 import type { KubernetesPlugin } from "../plugin/parse.ts";
 import {
-  CONTROLLER_ID_LABEL, JOB_UUID_LABEL, PLUGIN_ANNOTATION, SAFE_TO_EVICT_ANNOTATION, SIDECAR_ANNOTATION_PREFIX,
+  CONTROLLER_ID_LABEL, JOB_UUID_LABEL, jobName, PLUGIN_ANNOTATION, SAFE_TO_EVICT_ANNOTATION, SIDECAR_ANNOTATION_PREFIX,
 } from "../names.ts";
 import { tagLabels, type JobTags } from "./tags.ts";
 
@@ -25,7 +25,7 @@ export function applyJobMetadata(job: Job, config: Config, plugin: KubernetesPlu
     ...(config.id ? { [CONTROLLER_ID_LABEL]: config.id } : {}),
     [JOB_UUID_LABEL]: uuid,
   };
-  if (!meta.name && !meta.generateName) meta.name = `${config["job-prefix"]}${uuid}`;
+  if (!meta.name && !meta.generateName) meta.name = jobName(config["job-prefix"], uuid);
 
   const spec = job.spec;
   spec.backoffLimit = 0;

@@ -10,7 +10,7 @@ import { BOOTSTRAP_ARGS, TINI_COMMAND, WORKSPACE_PATH } from "../names.ts";
 import { applyAgentConfigToCommand } from "./agent-config.ts";
 
 /** Env the webhook owns on bootstrap containers; any user value is replaced. */
-export const BOOTSTRAP_ENV = new Set(["BUILDKITE_BOOTSTRAP_PHASES", "BUILDKITE_COMMAND", "BUILDKITE_CONTAINER_ID", "BUILDKITE_SOCKETS_PATH"]);
+const BOOTSTRAP_ENV = new Set(["BUILDKITE_BOOTSTRAP_PHASES", "BUILDKITE_COMMAND", "BUILDKITE_CONTAINER_ID", "BUILDKITE_SOCKETS_PATH"]);
 
 export interface CommandContext {
   firstId: number;
@@ -21,7 +21,7 @@ export interface CommandContext {
   gitEnvFrom: readonly EnvFromSource[] | undefined;
 }
 
-export function commandScript(container: Container, index: number, interposer: Interposer | undefined): string {
+function commandScript(container: Container, index: number, interposer: Interposer | undefined): string {
   if (container.command && container.command.length > 0) return interpose(interposer, container.command, container.args);
   const fromEnv = envValue(container, "BUILDKITE_COMMAND");
   if (fromEnv === undefined || fromEnv === "") {
