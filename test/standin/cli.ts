@@ -1,10 +1,26 @@
 #!/usr/bin/env node
-// Runs the stacks-API stand-in as a process and enqueues jobs from a YAML file:
+// Runs the Agent API stand-in (stacks and agent endpoints) as a process and enqueues
+// jobs from a YAML file:
 //   node test/standin/cli.ts --port 8080 --token bkct_dev --steps test/standin/example-steps.yaml
-// Point the dispatcher's endpoint at the printed URL. Test controls: /_standin (see README.md).
+// Point the dispatcher's and the agent's endpoint at the printed URL. Test controls:
+// /_standin (see README.md). `cli.ts log|record|jobs|agents …` inspects a running one.
 import { Command, InvalidArgumentError } from "commander";
+import { runInspect } from "./cli-inspect.ts";
 import { startStandin } from "./server.ts";
 import { loadStepsFile } from "./steps-file.ts";
+
+const INSPECT_COMMANDS = ["log", "record", "jobs", "agents"];
+const first = process.argv[2];
+if (first !== undefined && INSPECT_COMMANDS.includes(first)) {
+  try {
+    await runInspect(process.argv.slice(2));
+    process.exit(0);
+  } catch (err) {
+    // commander has already printed its own usage errors.
+    if (!(err instanceof Error && "code" in err)) console.error(`standin: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
 
 function integer(value: string): number {
   const n = Number(value);
@@ -20,7 +36,7 @@ function probability(value: string): number {
 
 const program = new Command()
   .name("standin")
-  .description("Local stand-in for Buildkite's Agent REST stacks API")
+  .description("Local stand-in for Buildkite's Agent REST API (stacks and agent endpoints); `log|record|jobs|agents --help` inspect a running one")
   .option("--port <n>", "port to listen on (0 = any free port)", integer, 8080)
   .option("--host <addr>", "address to listen on", "127.0.0.1")
   .option("--token <token>", "cluster agent token to accept (default: a random bkct_ token)")
@@ -50,9 +66,11 @@ const standin = await startStandin({
   ...(faulty ? { faults: { seed: opts.seed, errorRate: opts.errorRate, dropRate: opts.dropRate, latencyMs: opts.latencyMs } } : {}),
 });
 
-console.log(`stacks API stand-in listening: ${standin.url}`);
-console.log(`token: ${standin.token}`);
-console.log(`test controls: ${standin.origin}/_standin/{jobs,calls,stacks,builds}`);
+console.log(`Agent API stand-in listening: ${standin.url}`);
+// A generated token is printed because the caller has no other way to learn it; one given
+// with --token is not, so that it appears in no log.
+console.log(opts.token === undefined ? `token: ${standin.token}` : "agent token: as given with --token");
+console.log(`test controls: ${standin.origin}/_standin/{jobs,calls,stacks,agents,builds}`);
 if (opts.steps) {
   const { build, steps } = await loadStepsFile(opts.steps);
   const ids = standin.enqueueBuild(steps, build);

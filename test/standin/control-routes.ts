@@ -3,11 +3,13 @@
 // users, a stub agent image in an e2e cluster, a shell script.
 import express from "express";
 import type { Request, Response, Router } from "express";
-import type { FaultConfig } from "./faults.ts";
+import type { FaultConfig, ScriptedFault } from "./faults.ts";
+import type { RateLimitScope } from "./rate-limiter.ts";
 import type { StandinHandle } from "./server.ts";
-import type { BuildSpec, StepSpec } from "./types.ts";
+import type { BuildSpec, JobState, StepSpec } from "./types.ts";
+import { JOB_STATES } from "./types.ts";
 
-type JobAction = "acquire" | "accept" | "start" | "complete" | "cancel" | "mark-canceled";
+type JobAction = "acquire" | "accept" | "start" | "complete" | "cancel" | "mark-canceled" | "force-state";
 
 export function controlRouter(handle: StandinHandle): Router {
   const router = express.Router();
@@ -20,9 +22,28 @@ export function controlRouter(handle: StandinHandle): Router {
     }
   };
 
+  // Reads of one job answer 404 for an unknown UUID.
+  const known = (fn: (uuid: string, req: Request, res: Response) => void) => (req: Request, res: Response) => {
+    const uuid = String(req.params.uuid);
+    if (!handle.job(uuid)) {
+      res.status(404).json({ message: `no such job ${uuid}` });
+      return;
+    }
+    fn(uuid, req, res);
+  };
+
   router.get("/jobs", (_req, res) => void res.json(handle.jobs()));
   router.get("/calls", (_req, res) => void res.json(handle.calls()));
   router.get("/stacks", (_req, res) => void res.json(handle.stacks()));
+  router.get("/agents", (_req, res) => void res.json(handle.agents()));
+  router.get("/jobs/:uuid", known((uuid, _req, res) => void res.json(handle.job(uuid))));
+  router.get("/jobs/:uuid/record", known((uuid, _req, res) => void res.json(handle.jobRecord(uuid))));
+  router.get("/jobs/:uuid/meta-data", known((uuid, _req, res) => void res.json(handle.metaData(uuid))));
+  // The log as text; `?detail=1` gives its chunks, duplicates and problems instead.
+  router.get("/jobs/:uuid/log", known((uuid, req, res) => {
+    if (req.query.detail !== undefined) res.json(handle.jobLogDetail(uuid));
+    else res.type("text/plain; charset=utf-8").send(handle.jobLog(uuid));
+  }));
   router.post("/builds", guarded((req, res) => {
     const { steps, build } = req.body as { steps?: StepSpec[]; build?: BuildSpec };
     if (!Array.isArray(steps)) throw new Error("body must be {steps: [...], build?: {...}}");
@@ -31,7 +52,8 @@ export function controlRouter(handle: StandinHandle): Router {
   router.post("/jobs/:uuid/:action", guarded((req, res) => {
     const uuid = String(req.params.uuid);
     const action = String(req.params.action) as JobAction;
-    const exitStatus = (req.body as { exit_status?: number } | undefined)?.exit_status;
+    const body = req.body as { exit_status?: number; state?: string } | undefined;
+    const exitStatus = body?.exit_status;
     const actions: Record<JobAction, () => void> = {
       acquire: () => handle.acquire(uuid),
       accept: () => handle.accept(uuid),
@@ -39,6 +61,11 @@ export function controlRouter(handle: StandinHandle): Router {
       complete: () => handle.complete(uuid, exitStatus ?? 0),
       cancel: () => handle.cancel(uuid),
       "mark-canceled": () => handle.markCanceled(uuid),
+      "force-state": () => {
+        const to = body?.state;
+        if (!JOB_STATES.includes(to as JobState)) throw new Error(`force-state needs {state} with one of ${JOB_STATES.join(", ")}`);
+        handle.forceState(uuid, to as JobState);
+      },
     };
     const run = actions[action];
     if (!run) throw new Error(`unknown action ${action}`);
@@ -49,6 +76,19 @@ export function controlRouter(handle: StandinHandle): Router {
     const paused = (req.body as { paused?: unknown } | undefined)?.paused !== false;
     handle.pauseQueue(String(req.params.key), paused);
     res.json({ key: req.params.key, paused });
+  }));
+  // `{"limits": {...}}` sets limits per scope (the stacks defaults stay); `{"limits": false}` turns them off.
+  router.put("/rate-limits", guarded((req, res) => {
+    const limits = (req.body as { limits?: unknown } | undefined)?.limits;
+    if (limits !== false && (typeof limits !== "object" || limits === null || Array.isArray(limits))) {
+      throw new Error("body must be {limits: {scope: perSecond, ...}} or {limits: false}");
+    }
+    handle.setRateLimits(limits as Partial<Record<RateLimitScope, number>> | false);
+    res.json({ ok: true });
+  }));
+  router.post("/faults/next", guarded((req, res) => {
+    handle.failNext((req.body ?? {}) as ScriptedFault);
+    res.json({ ok: true });
   }));
   // `{}` clears all faults (a JSON `null` body is not accepted by the parser).
   router.put("/faults", guarded((req, res) => {

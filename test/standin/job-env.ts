@@ -47,7 +47,7 @@ export function buildJobEnv(ctx: JobEnvContext): Record<string, string> {
     BUILDKITE_BRANCH: build.branch,
     BUILDKITE_COMMIT: build.commit,
     BUILDKITE_MESSAGE: build.message,
-    BUILDKITE_TAG: "",
+    BUILDKITE_TAG: build.tag,
     BUILDKITE_BUILD_ID: build.uuid,
     BUILDKITE_BUILD_NUMBER: String(build.number),
     BUILDKITE_BUILD_URL: buildUrl,

@@ -41,9 +41,15 @@ export class JobLifecycle {
   /** The agent reported an exit status. A job being cancelled ends as `canceled`. */
   complete(id: string, exitStatus = 0): StandinJob {
     const job = this.#store.get(id);
-    if (job?.state === "canceling") return this.#store.transition(id, "canceled", ["canceling"], "agent stopped after cancel");
+    const attempt = { by: "agent" as const, at: this.#now(), accepted: true, exitStatus: String(exitStatus), refusal: null };
+    if (job?.state === "canceling") {
+      const canceled = this.#store.transition(id, "canceled", ["canceling"], "agent stopped after cancel");
+      canceled.finishAttempts.push(attempt);
+      return canceled;
+    }
     const done = this.#store.transition(id, "finished", ["assigned", "accepted", "running"], `agent exited ${exitStatus}`);
     done.finish = { by: "agent", exitStatus, detail: null, at: this.#now() };
+    done.finishAttempts.push(attempt);
     return done;
   }
 
@@ -68,12 +74,17 @@ export class JobLifecycle {
   finishByStack(id: string, exitStatus: number, detail: string): StandinJob {
     const job = this.#store.get(id);
     if (!job) throw new Error(`no such job ${id}`);
-    if (job.finish?.by === "stack") throw new FinishRejected("Job has already been finished by a stack");
+    const refuse = (refusal: string): never => {
+      job.finishAttempts.push({ by: "stack", at: this.#now(), accepted: false, exitStatus, refusal });
+      throw new FinishRejected(refusal);
+    };
+    if (job.finish?.by === "stack") refuse("Job has already been finished by a stack");
     if (TERMINAL_STATES.includes(job.state) || job.state === "canceling") {
-      throw new FinishRejected(`Job can't be finished because it is ${job.state}`);
+      refuse(`Job can't be finished because it is ${job.state}`);
     }
     const done = this.#store.transition(id, "finished", [job.state], `finished by stack (exit ${exitStatus})`);
     done.finish = { by: "stack", exitStatus, detail, at: this.#now() };
+    done.finishAttempts.push({ by: "stack", at: this.#now(), accepted: true, exitStatus, refusal: null });
     return done;
   }
 }

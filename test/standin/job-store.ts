@@ -78,6 +78,7 @@ export class JobStore {
       commit: buildSpec.commit ?? "HEAD",
       message: buildSpec.message ?? "Stand-in build",
       repo: buildSpec.repo ?? "https://github.com/buildkite/agent-stack-k8s.git",
+      tag: buildSpec.tag ?? "",
       env: buildSpec.env ?? {},
     };
     return steps.map((step) => {
@@ -97,7 +98,7 @@ export class JobStore {
         pipeline: { slug: pipeline, uuid: pipelineUuid },
         build: { uuid: build.uuid, number, branch: build.branch },
         step: { key: step.key ?? null, uuid: stepId },
-        reservation: null, finish: null, finishedAt: null, notifications: [],
+        reservation: null, finish: null, finishedAt: null, agentRun: null, finishAttempts: [], notifications: [],
         history: [{ state: "scheduled", at: now, reason: "enqueued" }],
       };
       this.#jobs.set(id, job);

@@ -1,14 +1,24 @@
-// Per-stack, per-scope limits over a one-second sliding window, with the documented
-// default limits and response headers. Runs on real (monotonic) time because the
-// client under test waits Retry-After in real time.
+// Per-client (stack or agent), per-scope limits over a one-second sliding window, with
+// the documented default limits and response headers. Runs on real (monotonic) time
+// because the client under test waits Retry-After in real time.
 import { performance } from "node:perf_hooks";
 
-export type RateLimitScope =
+export type StacksRateLimitScope =
   | "list-scheduled-jobs" | "batch-reserve" | "show-job" | "batch-load-job-states"
   | "finish-job" | "stack-notification" | "default";
 
+/**
+ * Agent API scopes (our names: Buildkite documents no per-endpoint limits for the agent's
+ * own calls). Unlimited unless a test sets a limit for them.
+ */
+export type AgentRateLimitScope =
+  | "agent-register" | "agent-session" | "agent-acquire" | "agent-job" | "agent-chunks"
+  | "agent-finish" | "agent-meta-data";
+
+export type RateLimitScope = StacksRateLimitScope | AgentRateLimitScope;
+
 /** Requests per second (docs, "Default rate limits per endpoint"). */
-export const DEFAULT_RATE_LIMITS: Record<RateLimitScope, number> = {
+export const DEFAULT_RATE_LIMITS: Record<StacksRateLimitScope, number> = {
   "list-scheduled-jobs": 10,
   "batch-reserve": 10,
   "show-job": 1000,
@@ -32,7 +42,7 @@ export interface RateDecision {
 }
 
 export class SlidingWindowLimiter {
-  #limits: Record<RateLimitScope, number> | null;
+  #limits: Partial<Record<RateLimitScope, number>> | null;
   readonly #hits = new Map<string, number[]>();
   readonly #now: () => number;
 
@@ -48,10 +58,10 @@ export class SlidingWindowLimiter {
     this.#hits.clear();
   }
 
-  /** Counts the request if allowed. Returns null when limiting is off. */
+  /** Counts the request if allowed. Returns null when limiting is off or the scope has no limit. */
   check(scope: RateLimitScope, stackKey: string): RateDecision | null {
-    if (this.#limits === null) return null;
-    const limit = this.#limits[scope];
+    const limit = this.#limits?.[scope];
+    if (limit === undefined) return null;
     const now = this.#now();
     const id = `${scope}\u0000${stackKey}`;
     const hits = (this.#hits.get(id) ?? []).filter((t) => t > now - WINDOW_MS);

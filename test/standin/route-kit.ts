@@ -55,6 +55,8 @@ export interface RouteResult {
   status: number;
   /** null for an empty body (204). */
   body: unknown;
+  /** Extra response headers (e.g. Retry-After on a 423). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteDef {

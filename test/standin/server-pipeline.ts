@@ -118,6 +118,7 @@ export function recordRequest(req: Request, endpoint: EndpointName | null, body:
     endpoint,
     stackKey: params.key ?? null,
     jobUuid: params.uuid ?? null,
+    agentId: null,
     headers: {
       authorization: req.get("authorization"),
       userAgent: req.get("user-agent"),

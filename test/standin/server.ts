@@ -1,15 +1,22 @@
-// startStandin(): a local stand-in for Buildkite's Agent REST "stacks" API, with
-// test controls. See README.md in this folder.
+// startStandin(): a local stand-in for Buildkite's Agent REST API, both the "stacks"
+// endpoints a dispatcher uses and the endpoints the agent itself uses to run a job,
+// with test controls. See README.md in this folder.
 import express from "express";
 import type { Request, Response } from "express";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { createAgentApi, STREAM_PINGS_PATH } from "./agent-api.ts";
+import type { AgentSettings } from "./agent-kit.ts";
+import type { AgentSnapshot } from "./agent-registry.ts";
 import { systemClock } from "./clock.ts";
 import type { Clock } from "./clock.ts";
 import { controlRouter } from "./control-routes.ts";
 import { FaultInjector } from "./faults.ts";
 import type { FaultConfig, ScriptedFault } from "./faults.ts";
 import { JobLifecycle } from "./job-lifecycle.ts";
+import type { LogSnapshot } from "./job-log.ts";
+import { jobRecord } from "./job-record.ts";
+import type { JobRecord } from "./job-record.ts";
 import { jobRoutes } from "./job-routes.ts";
 import { JobStore } from "./job-store.ts";
 import { SlidingWindowLimiter } from "./rate-limiter.ts";
@@ -48,6 +55,8 @@ export interface StandinOptions {
   faults?: FaultConfig;
   /** Serve the /_standin HTTP controls; default true. */
   controlRoutes?: boolean;
+  /** Intervals and chunk size told to agents (defaults: agent-kit.ts DEFAULT_AGENT_SETTINGS). */
+  agent?: Partial<AgentSettings>;
 }
 
 export interface StandinHandle {
@@ -83,6 +92,18 @@ export interface StandinHandle {
   cancel(uuid: string): void;
   markCanceled(uuid: string): void;
   forceState(uuid: string, state: JobState): void;
+  // What the Agent API received.
+  /** Registered agents (without their access tokens). */
+  agents(): AgentSnapshot[];
+  /** The job's log as uploaded, chunks in sequence order ("" if none). */
+  jobLog(uuid: string): string;
+  jobLogDetail(uuid: string): LogSnapshot;
+  /** State, exit status, finish count, signal_reason, log shape; throws for an unknown job. */
+  jobRecord(uuid: string): JobRecord;
+  /** The build meta-data the job's build holds. */
+  metaData(uuid: string): Record<string, string>;
+  /** Resolves with the record once `until` holds (checked every 50 ms); rejects after `timeoutMs`. */
+  waitForJob(uuid: string, until: (record: JobRecord) => boolean, timeoutMs?: number): Promise<JobRecord>;
 }
 
 export async function startStandin(opts: StandinOptions = {}): Promise<StandinHandle> {
@@ -117,11 +138,17 @@ export async function startStandin(opts: StandinOptions = {}): Promise<StandinHa
     calls.push(full);
     return full;
   };
+  const agentApi = createAgentApi({
+    clock, store, clusterToken: token, ...(opts.agent ? { settings: opts.agent } : {}),
+    pipeline: { faults, limiter, record },
+  });
   const deps = { state, token, faults, limiter, record };
 
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.post(STREAM_PINGS_PATH, agentApi.streamPings);
+  app.use(basePath, agentApi.router);
   const api = express.Router({ caseSensitive: true, strict: false });
   api.use(express.raw({ type: () => true, limit: "50mb" }));
   for (const route of [...stackRoutes, ...jobRoutes]) {
@@ -141,6 +168,12 @@ export async function startStandin(opts: StandinOptions = {}): Promise<StandinHa
   const origin = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
 
   const snapshot = (job: StandinJob | undefined) => (job ? structuredClone(job) : undefined);
+  const existing = (uuid: string): StandinJob => {
+    const job = store.get(uuid);
+    if (!job) throw new Error(`no such job ${uuid}`);
+    return job;
+  };
+  const recordOf = (uuid: string) => jobRecord(existing(uuid), agentApi.state.logs.peek(uuid).snapshot());
   const handle: StandinHandle = {
     url: `${origin}${basePath}`,
     origin,
@@ -169,6 +202,20 @@ export async function startStandin(opts: StandinOptions = {}): Promise<StandinHa
     cancel: (uuid) => void lifecycle.cancel(uuid),
     markCanceled: (uuid) => void lifecycle.markCanceled(uuid),
     forceState: (uuid, to) => store.forceState(uuid, to),
+    agents: () => agentApi.state.agents.snapshots(),
+    jobLog: (uuid) => agentApi.state.logs.peek(existing(uuid).id).text(),
+    jobLogDetail: (uuid) => agentApi.state.logs.peek(existing(uuid).id).snapshot(),
+    jobRecord: recordOf,
+    metaData: (uuid) => Object.fromEntries(agentApi.state.metaData.of(existing(uuid).build.uuid)),
+    waitForJob: async (uuid, until, timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const current = recordOf(uuid);
+        if (until(current)) return current;
+        if (Date.now() > deadline) throw new Error(`job ${uuid}: condition not met within ${timeoutMs} ms; last record: ${JSON.stringify(current)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
   };
   if (opts.controlRoutes !== false) app.use("/_standin", controlRouter(handle));
   return handle;

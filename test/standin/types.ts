@@ -19,9 +19,18 @@ export const TERMINAL_STATES: readonly JobState[] = [
 ];
 
 /** The stacks API endpoints (plus GET /token), named for recording, faults and limits. */
-export type EndpointName =
+export type StacksEndpointName =
   | "token" | "register" | "deregister" | "listScheduledJobs" | "batchReserve"
   | "getJob" | "getJobStates" | "finishJob" | "notifications";
+
+/** The Agent API endpoints the real agent calls to run one job (and the gRPC ping stream it probes). */
+export type AgentEndpointName =
+  | "agentRegister" | "agentConnect" | "agentDisconnect" | "agentHeartbeat" | "agentPing"
+  | "agentAcquireJob" | "agentStartJob" | "agentJobState" | "agentUploadChunk" | "agentFinishJob"
+  | "agentMetaDataExists" | "agentMetaDataSet" | "agentMetaDataSetBatch" | "agentMetaDataGet"
+  | "agentMetaDataKeys" | "agentStreamPings";
+
+export type EndpointName = StacksEndpointName | AgentEndpointName;
 
 /** A plugin as written in pipeline YAML: `name#ver` alone, or `{ "name#ver": config }`. */
 export type PluginEntry = string | Record<string, JsonValue>;
@@ -50,6 +59,8 @@ export interface BuildSpec {
   commit?: string;
   message?: string;
   repo?: string;
+  /** BUILDKITE_TAG: the build's tag, if it was made for one. */
+  tag?: string;
   env?: Record<string, string>;
 }
 
@@ -63,6 +74,34 @@ export interface StackFinish {
   exitStatus: number;
   detail: string | null;
   at: number;
+}
+
+/** The agent that acquired a job, and what it reported. Times on the stand-in's clock. */
+export interface AgentRun {
+  agentId: string;
+  agentName: string;
+  /** Per-job token handed out at acquire (the agent uses it for the job's calls). */
+  jobToken: string;
+  acquiredAt: number;
+  startedAt: number | null;
+  /** As the agent sent them (RFC 3339), for assertions on the agent's own clock. */
+  reportedStartedAt: string | null;
+  reportedFinishedAt: string | null;
+  exitStatus: string | null;
+  signal: string | null;
+  signalReason: string | null;
+  chunksFailedCount: number | null;
+}
+
+/** Every finish request that reached a job (agent or stack), accepted or refused. */
+export interface FinishAttempt {
+  by: "agent" | "stack";
+  at: number;
+  accepted: boolean;
+  /** As sent: a string from the agent, a number from a stack. */
+  exitStatus: string | number | null;
+  /** Why it was refused, when it was. */
+  refusal: string | null;
 }
 
 export interface StoredNotification {
@@ -90,6 +129,8 @@ export interface StandinJob {
   reservation: Reservation | null;
   finish: StackFinish | null;
   finishedAt: number | null;
+  agentRun: AgentRun | null;
+  finishAttempts: FinishAttempt[];
   notifications: StoredNotification[];
   history: { state: JobState; at: number; reason: string }[];
 }
@@ -124,6 +165,8 @@ export interface CallRecord {
   endpoint: EndpointName | null;
   stackKey: string | null;
   jobUuid: string | null;
+  /** The registered agent that made an Agent API call, once its token is known. */
+  agentId: string | null;
   headers: { authorization?: string; userAgent?: string; contentType?: string; accept?: string };
   /** Parsed JSON body, the raw text if it was not JSON, or null when empty. */
   body: unknown;
