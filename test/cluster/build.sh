@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver, kube-controller-manager and kubectl from the Go modules pinned in
+# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kubectl from the Go modules pinned in
 # go.mod/go.sum into a cache folder keyed by version, and prints that bin dir on the last stdout line.
-# If the four binaries are already there it does nothing (so the test harness can call it every run).
+# If the binaries are already there it does nothing (so the test harness can call it every run).
 # All build chatter goes to stderr.
 #
 # Env: AGENTIFY_CACHE_DIR (default ~/.cache/agentify), AGENTIFY_BUILD_P (go build -p, default: cores).
@@ -16,7 +16,7 @@ EV=$(modver go.etcd.io/etcd/server/v3)
 SUM=$(sha256sum go.sum | cut -c1-12)
 ROOT="${AGENTIFY_CACHE_DIR:-$HOME/.cache/agentify}"
 BIN="$ROOT/k8s-$KV-etcd-$EV-$SUM/bin"
-TOOLS="etcd kube-apiserver kube-controller-manager kubectl"
+TOOLS="etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl"
 
 have_all() { for t in $TOOLS; do [ -x "$BIN/$t" ] || return 1; done; }
 if have_all; then echo "$BIN"; exit 0; fi
@@ -45,7 +45,7 @@ done
 TMP="$BIN.tmp.$$"
 rm -rf "$TMP"; mkdir -p "$TMP"
 trap 'rm -rf "$TMP"' EXIT
-# One `go build` for all four so packages compile in parallel across binaries. -p bounds the number of
+# One `go build` for all of them so packages compile in parallel across binaries. -p bounds the number of
 # concurrent compile/link jobs (memory); the default (= cores) peaks well below 24 GiB on 2 cores.
 # With several packages, -o DIR/ names each binary after its package path's last element
 # (etcd's main package is the module root go.etcd.io/etcd/server/v3, hence `server` -> renamed below).
@@ -54,6 +54,8 @@ GOPROXY=off go build -p "${AGENTIFY_BUILD_P:-$(nproc)}" -trimpath -tags selinux,
   go.etcd.io/etcd/server/v3 \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler \
+  k8s.io/kubernetes/cmd/kubelet \
   k8s.io/kubernetes/cmd/kubectl >&2
 mv "$TMP/server" "$TMP/etcd"
 "$TMP/kube-apiserver" --version >&2

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isAlive, killGroupSync, type Proc } from "./proc.ts";
 import { ownsPid, readState, removeDir } from "./files.ts";
+import { teardownNode, type NodeParts } from "./node/teardown.ts";
 
 export const DIR_PREFIX = "agentify-cluster-";
 
@@ -11,13 +12,25 @@ export interface Live {
   procs: Proc[];
   dir: string;
   keepDir: boolean;
+  /** Set once the node's bridge and cgroups exist. */
+  node?: NodeParts;
 }
 export const live = new Set<Live>();
 const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 function killLiveSync(l: Live): void {
   for (const p of l.procs) killGroupSync(p.pid);
+  if (l.node) tryTeardown(l.node);
   if (!l.keepDir) removeDir(l.dir);
+}
+
+/** Exit paths report a node that would not go, but carry on removing the rest. */
+function tryTeardown(node: NodeParts): void {
+  try {
+    teardownNode(node);
+  } catch (err) {
+    console.error(String(err));
+  }
 }
 
 function onExit(): void {
@@ -51,6 +64,7 @@ export function reapStale(): void {
     const state = readState(join(root, name));
     if (!state || state.persist || isAlive(state.ownerPid)) continue;
     for (const p of state.processes) if (ownsPid(state, p)) killGroupSync(p.pid);
+    if (state.node) tryTeardown(state.node);
     removeDir(state.dir);
   }
 }

@@ -40,7 +40,14 @@ async function main(cmd: string | undefined): Promise<number> {
       }
       const s = readState(STATE);
       console.log(`export KUBECONFIG=${s?.kubeconfigPath ?? ""}`);
+      // kubectl's discovery cache stays with the cluster instead of in ~/.kube.
+      console.log(`export KUBECACHEDIR=${join(DIR, "kube-cache")}`);
       console.log(`export AGENTIFY_CLUSTER_STATE=${STATE}`);
+      console.log(`export PATH=${s?.binDir ?? ""}:$PATH`);
+      if (s?.node) {
+        console.error(`node ${s.node.name} Ready at ${s.node.hostIp}; images: ${Object.values(s.node.images).map((i) => i.name).join(", ")}`);
+        console.error("after the exports above: kubectl get pods -A; kubectl logs -n <ns> <pod>; kubectl exec -it -n <ns> <pod> -- sh");
+      }
       return 0;
     }
     case "down":

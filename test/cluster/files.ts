@@ -55,6 +55,8 @@ export function paths(dir: string) {
     apiKey: join(pki, "apiserver.key"),
     adminCert: join(pki, "admin.crt"),
     adminKey: join(pki, "admin.key"),
+    kubeletClientCert: join(pki, "apiserver-kubelet-client.crt"),
+    kubeletClientKey: join(pki, "apiserver-kubelet-client.key"),
     saKey: join(pki, "sa.key"),
     saPub: join(pki, "sa.pub"),
     logs: join(dir, "logs"),

@@ -1,6 +1,7 @@
-// A real Kubernetes control plane for tests: etcd + kube-apiserver + kube-controller-manager on
-// loopback, built from Go modules by build.sh (instant when cached). No scheduler, no nodes: Pods
-// that Jobs create stay Pending, which is all a mutating-webhook test needs.
+// A real Kubernetes cluster for tests: etcd + kube-apiserver + kube-controller-manager on loopback,
+// then kube-scheduler and one real node (containerd, runc, CNI, kubelet: node/), all built from Go
+// modules by build.sh and build-node.sh (instant when cached). With `node: false` there is no
+// scheduler and no node, and Pods stay Pending.
 //
 //   const c = await startCluster();      // or sharedCluster() in mocha suites (one per process)
 //   await c.kubectl(["get", "ns"]);      // admin (system:masters) via c.kubeconfigPath
@@ -19,8 +20,11 @@ import { DIR_PREFIX, installHooks, live, reapStale, uninstallHooks, type Live } 
 import { childEnv, kubeconfigYaml, ownsPid, paths, readState, removeDir, writeState } from "./files.ts";
 import { freePorts, httpGet, type Tls } from "./net.ts";
 import type { Cluster, ClusterState, KubectlOptions, KubectlResult, StartClusterOptions } from "./types.ts";
+import { buildImages, buildNodeBinaries } from "./node/images.ts";
+import { startSchedulerAndNode } from "./node/start.ts";
+import { teardownNode } from "./node/teardown.ts";
 
-export type { Cluster, ClusterProcess, ClusterState, KubectlOptions, KubectlResult, StartClusterOptions } from "./types.ts";
+export type { Cluster, ClusterProcess, ClusterState, KubectlOptions, KubectlResult, NodeState, StartClusterOptions } from "./types.ts";
 export { readState } from "./files.ts";
 
 const HERE = import.meta.dirname;
@@ -94,6 +98,7 @@ function makeCluster(state: ClusterState, stop: () => Promise<void>): Cluster {
     adminKeyPath: p.adminKey,
     processes: state.processes,
     startupMs: state.startupMs,
+    ...(state.node ? { node: state.node } : {}),
     kubectl: (args, opts) => runKubectl(state.binDir, state.kubeconfigPath, state.dir, args, opts),
     get: (path) => httpGet(state.server + path, tls),
     stop,
@@ -115,6 +120,7 @@ export async function stopClusterFromState(stateFile: string): Promise<boolean> 
   if (!state) return false;
   // Reverse start order: controller manager, apiserver, etcd.
   for (const p of [...state.processes].reverse()) if (ownsPid(state, p)) await killGroup(p.pid);
+  if (state.node) teardownNode(state.node);
   removeDir(state.dir);
   return true;
 }
@@ -122,9 +128,16 @@ export async function stopClusterFromState(stateFile: string): Promise<boolean> 
 // ---------------------------------------------------------------------------------------------
 // Start
 
-/** Start etcd, kube-apiserver and kube-controller-manager; resolves once the default SA exists. */
+/**
+ * Start etcd, kube-apiserver and kube-controller-manager, then (unless `node: false`) kube-scheduler
+ * and the node; resolves once the default SA exists and the node is Ready.
+ */
 export async function startCluster(opts: StartClusterOptions = {}): Promise<Cluster> {
+  const withNode = opts.node ?? true;
   const binDir = opts.binDir ?? (await buildBinaries());
+  // Sequential on purpose: each build may be a cold compile, and two at once would fight for the cores.
+  const nodeBin = withNode ? await buildNodeBinaries() : "";
+  const images = withNode ? await buildImages() : undefined;
   const t0 = Date.now();
   const deadline = t0 + (opts.timeoutMs ?? 120_000);
   const persist = opts.persist ?? false;
@@ -147,10 +160,13 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     hosts: ["127.0.0.1", "localhost", "10.0.0.1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
   });
   const admin = issueCert(ca, { commonName: "admin", organization: "system:masters", usage: "client" });
+  // For logs, exec and port-forward: the apiserver's client certificate towards kubelets.
+  const kubeletClient = issueCert(ca, { commonName: "kube-apiserver-kubelet-client", organization: "system:masters", usage: "client" });
   const sa = rsaKeyPair();
   const files: [string, string][] = [
     [p.ca, ca.certPem], [p.caKey, ca.keyPem], [p.apiCert, api.certPem], [p.apiKey, api.keyPem],
     [p.adminCert, admin.certPem], [p.adminKey, admin.keyPem], [p.saKey, sa.privatePem], [p.saPub, sa.publicPem],
+    [p.kubeletClientCert, kubeletClient.certPem], [p.kubeletClientKey, kubeletClient.keyPem],
     [p.kubeconfig, kubeconfigYaml(server, ca.certPem, admin.certPem, admin.keyPem)],
   ];
   for (const [file, text] of files) writeFileSync(file, text, { mode: 0o600 });
@@ -163,8 +179,8 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     installHooks();
   }
   const env = childEnv();
-  const start = (name: string, args: string[]): Proc => {
-    const proc = startProc(name, join(binDir, name), args, join(p.logs, `${name}.log`), env);
+  const start = (name: string, args: string[], bin = join(binDir, name)): Proc => {
+    const proc = startProc(name, bin, args, join(p.logs, `${name}.log`), env);
     if (persist) proc.child.unref();
     procs.push(proc);
     state.processes.push({ name, pid: proc.pid, logPath: proc.logPath });
@@ -209,7 +225,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       `--service-account-key-file=${p.saPub}`, `--service-account-signing-key-file=${p.saKey}`,
       "--service-cluster-ip-range=10.0.0.0/24",
-      "--authorization-mode=RBAC",
+      // Node: kubelets may only touch their own Node and Pods (with NodeRestriction admission).
+      "--authorization-mode=Node,RBAC",
+      "--enable-admission-plugins=NodeRestriction",
+      `--kubelet-client-certificate=${p.kubeletClientCert}`, `--kubelet-client-key=${p.kubeletClientKey}`,
+      `--kubelet-certificate-authority=${p.ca}`, "--kubelet-preferred-address-types=InternalIP",
       "--allow-privileged=true",
       // Admission: the defaults already include MutatingAdmissionWebhook, ValidatingAdmissionWebhook,
       // PodSecurity, ServiceAccount, ... No egress selector: webhook URLs on 127.0.0.1 are dialled directly.
@@ -222,9 +242,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       `--kubeconfig=${p.kubeconfig}`,
       // job: Jobs -> Pods; serviceaccount: `default` SA per namespace (ServiceAccount admission needs it);
       // namespace: deleting namespaces finishes; garbage-collector: Pods go with their Job;
-      // ttl-after-finished: honours ttlSecondsAfterFinished; root-ca publisher: kube-root-ca.crt ConfigMaps.
+      // ttl-after-finished: honours ttlSecondsAfterFinished; root-ca publisher: kube-root-ca.crt ConfigMaps;
+      // node-lifecycle: Ready/NotReady taints; pod-garbage-collector: Pods of a deleted node.
       "--controllers=job-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller," +
-        "ttl-after-finished-controller,root-ca-certificate-publisher-controller",
+        "ttl-after-finished-controller,root-ca-certificate-publisher-controller,node-lifecycle-controller," +
+        "pod-garbage-collector-controller",
       `--root-ca-file=${p.ca}`,
       "--leader-elect=false",
       "--use-service-account-credentials=false", // controllers act as admin: no per-controller tokens
@@ -236,8 +258,22 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     ]);
     await waitFor(kcm, "the default ServiceAccount in namespace default", async () =>
       (await httpGet(`${server}/api/v1/namespaces/default/serviceaccounts/default`, tls)).status === 200);
+    if (images) {
+      await startSchedulerAndNode({
+        state, ca, tls, k8sBin: binDir, nodeBin, images, deadline,
+        start: (name, bin, args) => start(name, args, bin),
+        save: () => writeState(state),
+        track: (parts) => (liveEntry.node = parts),
+        waitFor,
+        deadProcess: () => {
+          const dead = procs.find((q) => q.exit !== undefined);
+          return dead ? startupError(dead, "exited while the node was starting").message : undefined;
+        },
+      });
+    }
   } catch (err) {
     for (const q of procs) await killGroup(q.pid, 2000);
+    if (liveEntry.node) teardownNode(liveEntry.node);
     live.delete(liveEntry);
     if (live.size === 0) uninstallHooks();
     // Keep the dir (logs!) on failure; the reaper removes it on a later start.
@@ -251,6 +287,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       for (const q of [...procs].reverse()) await killGroup(q.pid);
+      if (liveEntry.node) teardownNode(liveEntry.node);
       live.delete(liveEntry);
       if (live.size === 0) uninstallHooks();
       if (!keepDir) removeDir(dir);

@@ -1,4 +1,5 @@
 // The harness's public shapes: options, the Cluster handle and the state file.
+import type { NodeImages } from "./node/images.ts";
 export interface StartClusterOptions {
   /** Use these binaries instead of running build.sh. */
   binDir?: string;
@@ -13,6 +14,8 @@ export interface StartClusterOptions {
   /** Extra flags appended to the component command lines. */
   apiserverArgs?: string[];
   controllerManagerArgs?: string[];
+  /** Start kube-scheduler and one real node (containerd, runc, CNI, kubelet). Default true. */
+  node?: boolean;
 }
 
 export interface ClusterProcess {
@@ -51,6 +54,8 @@ export interface Cluster {
   processes: ClusterProcess[];
   /** Wall time of the start (build excluded), ms. */
   startupMs: number;
+  /** The node, unless started with node: false. */
+  node?: NodeState;
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** GET a path on the apiserver as admin, e.g. "/version". */
   get(path: string): Promise<{ status: number; body: string }>;
@@ -68,6 +73,23 @@ export interface ClusterState {
   kubeconfigPath: string;
   processes: ClusterProcess[];
   startupMs: number;
+  /** Set when the cluster has a node: what its clean-up must remove. */
+  node?: NodeState;
+}
+
+/** A node's identity and host-side parts (all of them per run). */
+export interface NodeState {
+  /** Node name, also its cgroup name in every hierarchy. */
+  name: string;
+  cgroup: string;
+  dir: string;
+  /** containerd, ctr, runc and the CNI plugins. */
+  nodeBin: string;
+  bridge: string;
+  /** The node IP: the host's address on the bridge, the only host address pods reach. */
+  hostIp: string;
+  subnet: string;
+  images: NodeImages;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+// The node's images, built once per input set by test/images/build.sh (cached; instant when warm),
+// and the node runtime's binaries from build-node.sh.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface NodeImage {
+  /** The local name pods use, e.g. localhost/agentify/buildkite-agent:3.136.2. */
+  name: string;
+  /** The OCI image-layout tar. */
+  tar: string;
+  /** The manifest digest, sha256:… (the same inputs always give the same digest). */
+  digest: string;
+}
+
+export interface NodeImages {
+  pause: NodeImage;
+  busybox: NodeImage;
+  agent: NodeImage;
+}
+
+const REPO_TEST = join(import.meta.dirname, "..", "..");
+
+/** Run a build script; its last stdout line is the result. Build chatter goes to our stderr. */
+function runBuild(script: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn("bash", [script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code === 0 && last !== "") resolve(last);
+      else reject(new Error(`${script} failed (exit ${String(code)})`));
+    });
+  });
+}
+
+let nodeBin: Promise<string> | undefined;
+let images: Promise<NodeImages> | undefined;
+
+/** containerd, ctr, the runc shim, runc and the CNI plugins (test/cluster/build-node.sh). */
+export function buildNodeBinaries(): Promise<string> {
+  nodeBin ??= runBuild(join(REPO_TEST, "cluster", "build-node.sh"));
+  return nodeBin;
+}
+
+export function buildImages(): Promise<NodeImages> {
+  images ??= runBuild(join(REPO_TEST, "images", "build.sh")).then((dir) => parseImagesEnv(readFileSync(join(dir, "images.env"), "utf8")));
+  return images;
+}
+
+export function parseImagesEnv(text: string): NodeImages {
+  const env = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const i = line.indexOf("=");
+    if (i > 0) env.set(line.slice(0, i), line.slice(i + 1));
+  }
+  const image = (key: string): NodeImage => {
+    const name = env.get(`${key}_IMAGE`);
+    const tar = env.get(`${key}_TAR`);
+    const digest = env.get(`${key}_DIGEST`);
+    if (!name || !tar || !digest) throw new Error(`images.env lacks ${key}_IMAGE, ${key}_TAR or ${key}_DIGEST`);
+    return { name, tar, digest };
+  };
+  return { pause: image("PAUSE"), busybox: image("BUSYBOX"), agent: image("AGENT") };
+}
