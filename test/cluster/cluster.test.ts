@@ -1,11 +1,11 @@
-// Smoke test of the real control plane itself: version stamping, Job -> Pending Pod via the
-// controller manager, a mutating webhook on https://127.0.0.1:<port>, namespace deletion.
+// Smoke test of the real cluster itself: version stamping, Job -> Pod via the controller manager,
+// bound by the scheduler and run to completion by the node, a mutating webhook on https://127.0.0.1:<port>, namespace deletion.
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { k8sVersion, sharedCluster, type Cluster } from "./harness.ts";
+import { k8sVersion, NODE_TOLERATION, sharedCluster, type Cluster } from "./harness.ts";
 import { issueCert } from "./pki.ts";
 
 interface ObjectMeta {
@@ -32,14 +32,14 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-function job(ns: string, name: string): string {
+function job(ns: string, name: string, image: string): string {
   return JSON.stringify({
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: { name, namespace: ns },
     spec: {
       backoffLimit: 0,
-      template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image: "busybox:1.36", command: ["true"] }] } },
+      template: { spec: { restartPolicy: "Never", tolerations: [NODE_TOLERATION], containers: [{ name: "main", image, imagePullPolicy: "IfNotPresent", command: ["true"] }] } },
     },
   });
 }
@@ -68,17 +68,16 @@ describe("test cluster (real kube-apiserver + controller manager)", function () 
     expect(parsed.serverVersion.gitVersion).to.equal(k8sVersion());
   });
 
-  it("the Job controller creates a Pod that stays Pending (no nodes)", async function () {
-    await c.kubectl(["apply", "-f", "-"], { input: job(ns, "smoke"), check: true });
-    const pods = await until("a Pod for Job smoke", async () => {
+  it("the Job controller creates a Pod that the scheduler binds to the node, which runs it", async function () {
+    await c.kubectl(["apply", "-f", "-"], { input: job(ns, "smoke", c.node?.images.busybox.name ?? "missing"), check: true });
+    const pods = await until("a Succeeded Pod for Job smoke", async () => {
       const r = await c.kubectl(["get", "pods", "-n", ns, "-l", "batch.kubernetes.io/job-name=smoke", "-o", "json"], { check: true });
       const list = JSON.parse(r.stdout) as PodList;
-      return list.items.length > 0 ? list.items : undefined;
+      return list.items.length > 0 && list.items[0]?.status.phase === "Succeeded" ? list.items : undefined;
     });
     expect(pods).to.have.length(1);
     const pod = pods[0]!;
-    expect(pod.status.phase).to.equal("Pending");
-    expect(pod.spec.nodeName).to.equal(undefined);
+    expect(pod.spec.nodeName).to.equal(c.node?.name);
     expect(pod.spec.serviceAccountName).to.equal("default"); // ServiceAccount admission ran
     expect(pod.metadata.ownerReferences?.[0]).to.include({ kind: "Job", name: "smoke" });
   });
@@ -135,11 +134,11 @@ describe("test cluster (real kube-apiserver + controller manager)", function () 
     it("mutates a Job on create", async function () {
       // The apiserver picks up new webhook configs through an informer: probe with server dry-run.
       await until("the webhook to take effect", async () => {
-        const r = await c.kubectl(["create", "--dry-run=server", "-o", "json", "-f", "-"], { input: job(ns, "probe") });
+        const r = await c.kubectl(["create", "--dry-run=server", "-o", "json", "-f", "-"], { input: job(ns, "probe", "busybox") });
         const labels = r.code === 0 ? (JSON.parse(r.stdout) as { metadata: ObjectMeta }).metadata.labels : undefined;
         return labels?.["cluster-test/mutated"] === "true" ? true : undefined;
       }, 30_000);
-      const r = await c.kubectl(["create", "-o", "json", "-f", "-"], { input: job(ns, "hooked"), check: true });
+      const r = await c.kubectl(["create", "-o", "json", "-f", "-"], { input: job(ns, "hooked", "busybox"), check: true });
       expect((JSON.parse(r.stdout) as { metadata: ObjectMeta }).metadata.labels).to.include({ "cluster-test/mutated": "true" });
     });
   });

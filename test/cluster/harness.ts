@@ -26,6 +26,7 @@ import { teardownNode } from "./node/teardown.ts";
 
 export type { Cluster, ClusterProcess, ClusterState, KubectlOptions, KubectlResult, NodeState, StartClusterOptions } from "./types.ts";
 export { readState } from "./files.ts";
+export { NODE_TAINT, NODE_TOLERATION } from "./node/config.ts";
 
 const HERE = import.meta.dirname;
 

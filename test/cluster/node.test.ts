@@ -95,11 +95,12 @@ describe("test node (real kubelet, containerd, runc, CNI)", function () {
     this.timeout(60_000);
     await runPod(api, ns, "never", { image: "localhost/agentify/missing:1", command: ["true"], imagePullPolicy: "Never" });
     await runPod(api, ns, "ifnp", { image: "localhost/agentify/missing:1", command: ["true"], imagePullPolicy: "IfNotPresent" });
-    const reason = async (pod: string): Promise<string | undefined> => {
+    const waiting = async (pod: string): Promise<{ reason?: string; message?: string } | undefined> => {
       const res = await api.request("GET", `/api/v1/namespaces/${ns}/pods/${pod}`);
-      const st = (res.body["status"] as { containerStatuses?: { state: { waiting?: { reason: string } } }[] } | undefined)?.containerStatuses;
-      return st?.[0]?.state.waiting?.reason;
+      const st = (res.body["status"] as { containerStatuses?: { state: { waiting?: { reason: string; message?: string } } }[] } | undefined)?.containerStatuses;
+      return st?.[0]?.state.waiting;
     };
+    const reason = async (pod: string): Promise<string | undefined> => (await waiting(pod))?.reason;
     const deadline = Date.now() + 30_000;
     let never: string | undefined;
     let ifnp: string | undefined;
@@ -112,5 +113,19 @@ describe("test node (real kubelet, containerd, runc, CNI)", function () {
     expect(never).to.equal("ErrImageNeverPull");
     expect(ifnp).to.be.oneOf(["ErrImagePull", "ImagePullBackOff"]);
     expect(await podPhase(api, ns, "never")).to.equal("Pending");
+  });
+
+  it("sends no pull to a public registry: every registry is a closed loopback port", async function () {
+    this.timeout(60_000);
+    await runPod(api, ns, "public", { image: "docker.io/library/alpine:3", command: ["true"] });
+    const deadline = Date.now() + 30_000;
+    let message = "";
+    while (Date.now() < deadline && !message.includes("127.0.0.1:9")) {
+      const res = await api.request("GET", `/api/v1/namespaces/${ns}/pods/public`);
+      const st = (res.body["status"] as { containerStatuses?: { state: { waiting?: { message?: string } } }[] } | undefined)?.containerStatuses;
+      message = st?.[0]?.state.waiting?.message ?? "";
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(message).to.include("127.0.0.1:9").and.include("connection refused");
   });
 });

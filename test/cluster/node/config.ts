@@ -16,6 +16,7 @@ export interface NodeLayout {
   resolvConf: string;
   volumePluginDir: string;
   sysctlDir: string;
+  registryConfigDir: string;
   logs: string;
   launchEnv: string;
 }
@@ -33,6 +34,7 @@ export function nodeLayout(dir: string): NodeLayout {
     resolvConf: join(dir, "resolv.conf"),
     volumePluginDir: join(dir, "volume-plugins"),
     sysctlDir: join(dir, "sysctl"),
+    registryConfigDir: join(dir, "registries"),
     logs: join(dir, "logs"),
     launchEnv: join(dir, "launch.env"),
   };
@@ -76,6 +78,8 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.tracing.processor
 
 [plugins.'io.containerd.cri.v1.images']
   snapshotter = "overlayfs"
+  [plugins.'io.containerd.cri.v1.images'.registry]
+    config_path = ${q(l.registryConfigDir)}
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
     sandbox = ${q(sandboxImage)}
 
@@ -84,6 +88,17 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.tracing.processor
   stream_server_port = "0"
 `;
 }
+
+/**
+ * Every registry (the _default host config) is a closed loopback port: a pull of an image that was
+ * not imported fails at once with "connection refused", and no test sends a lookup or a request to
+ * a registry outside this machine.
+ */
+export const DEFAULT_REGISTRY_HOSTS_TOML = `server = "http://127.0.0.1:9"
+
+[host."http://127.0.0.1:9"]
+  capabilities = ["pull", "resolve"]
+`;
 
 /** bridge + host-local + portmap; no gateway, no masquerade: pods reach only the bridge's subnet. */
 export function cniConflist(net: NodeNet): string {
@@ -104,6 +119,14 @@ export function cniConflist(net: NodeNet): string {
     ],
   }, null, 2);
 }
+
+/**
+ * The node is tainted, so that only Pods that ask for it run there: suites that create hundreds of
+ * Jobs only to inspect them keep their Pods Pending (unschedulable), as on a cluster without nodes,
+ * and tests that run Pods add NODE_TOLERATION (agentified Jobs get it through pod-spec-patch).
+ */
+export const NODE_TAINT = { key: "agentify.test/node", value: "real", effect: "NoSchedule" } as const;
+export const NODE_TOLERATION = { key: NODE_TAINT.key, operator: "Equal", value: NODE_TAINT.value, effect: NODE_TAINT.effect } as const;
 
 export interface KubeletSettings {
   net: NodeNet;
@@ -152,6 +175,8 @@ nodeStatusUpdateFrequency: 4s
 syncFrequency: 10s
 fileCheckFrequency: 20s
 shutdownGracePeriod: 0s
+registerWithTaints:
+- {key: ${NODE_TAINT.key}, value: ${NODE_TAINT.value}, effect: ${NODE_TAINT.effect}}
 `;
 }
 

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { issueCert, type CertAndKey } from "../pki.ts";
 import { kubeconfigYaml } from "../files.ts";
 import { freePorts } from "../net.ts";
-import { containerdToml, cniConflist, kubeletYaml, KUBELET_SYSCTLS, nodeLayout, RESOLV_CONF } from "./config.ts";
+import { containerdToml, cniConflist, DEFAULT_REGISTRY_HOSTS_TOML, kubeletYaml, KUBELET_SYSCTLS, nodeLayout, RESOLV_CONF } from "./config.ts";
 import { CGROUP_PREFIX, createNodeCgroups, daemonsProcsFile } from "./cgroups.ts";
 import { createBridge, pickNet } from "./net.ts";
 import type { NodeImages } from "./images.ts";
@@ -39,7 +39,7 @@ export async function prepareNode(o: PrepareNodeOptions): Promise<{ state: NodeS
   const l = nodeLayout(dir);
   const net = pickNet(o.runId);
   const state: NodeState = { name, dir, nodeBin: o.nodeBin, bridge: net.bridge, hostIp: net.hostIp, subnet: net.subnet, cgroup: name, images: o.images };
-  for (const d of [dir, join(dir, "pki"), l.cniConfDir, l.sysctlDir, l.logs, l.volumePluginDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  for (const d of [dir, join(dir, "pki"), l.cniConfDir, l.sysctlDir, l.logs, l.volumePluginDir, join(l.registryConfigDir, "_default")]) mkdirSync(d, { recursive: true, mode: 0o700 });
 
   const client = issueCert(o.ca, { commonName: `system:node:${name}`, organization: "system:nodes", usage: "client" });
   const serving = issueCert(o.ca, { commonName: name, usage: "server", hosts: [net.hostIp, name] });
@@ -53,6 +53,7 @@ export async function prepareNode(o: PrepareNodeOptions): Promise<{ state: NodeS
     [join(l.cniConfDir, "10-agentify.conflist"), cniConflist(net)],
     [l.kubeletConfig, kubeletYaml(l, { net, cgroupRoot: `/${name}`, caFile, port: port ?? 10250, healthzPort: healthzPort ?? 0 })],
     [l.resolvConf, RESOLV_CONF],
+    [join(l.registryConfigDir, "_default", "hosts.toml"), DEFAULT_REGISTRY_HOSTS_TOML],
   ];
   for (const [file, text] of files) writeFileSync(file, text, { mode: 0o600 });
   for (const [key, value] of Object.entries(KUBELET_SYSCTLS)) writeFileSync(join(l.sysctlDir, key.replaceAll("/", ".")), `${value}\n`);

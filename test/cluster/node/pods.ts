@@ -1,6 +1,7 @@
 // Small helpers for tests that run plain Pods on the node.
 import type { KubeApi } from "../../e2e/support/api.ts";
 import { eventually } from "../../e2e/support/wait.ts";
+import { NODE_TOLERATION } from "./config.ts";
 
 export interface PodOptions {
   image: string;
@@ -17,6 +18,7 @@ export async function runPod(api: KubeApi, ns: string, name: string, o: PodOptio
     spec: {
       restartPolicy: "Never",
       terminationGracePeriodSeconds: 1,
+      tolerations: [NODE_TOLERATION],
       containers: [{ name: "main", image: o.image, command: o.command, imagePullPolicy: o.imagePullPolicy ?? "IfNotPresent" }],
     },
   });
