@@ -25,9 +25,11 @@ export async function runInspect(argv: string[]): Promise<void> {
     .option("--url <url>", "the stand-in's origin or API URL", "http://127.0.0.1:8080")
     .exitOverride();
   program.command("log <job>").description("print the job's log as the agent uploaded it")
+    .option("--plain", "without the agent's inline timestamps and colours")
     .option("--detail", "print its chunks, duplicates and problems as JSON instead")
-    .action(async (job: string, opts: { detail?: boolean }) => {
-      const res = await control(program.opts<{ url: string }>().url, `/jobs/${encodeURIComponent(job)}/log${opts.detail ? "?detail=1" : ""}`);
+    .action(async (job: string, opts: { detail?: boolean; plain?: boolean }) => {
+      const query = opts.detail ? "?detail=1" : opts.plain ? "?plain=1" : "";
+      const res = await control(program.opts<{ url: string }>().url, `/jobs/${encodeURIComponent(job)}/log${query}`);
       process.stdout.write(opts.detail ? `${JSON.stringify(await res.json(), null, 2)}\n` : await res.text());
     });
   program.command("record <job>").description("print the job's Buildkite record: state, exit status, finish count, signal_reason")

@@ -39,10 +39,11 @@ export function controlRouter(handle: StandinHandle): Router {
   router.get("/jobs/:uuid", known((uuid, _req, res) => void res.json(handle.job(uuid))));
   router.get("/jobs/:uuid/record", known((uuid, _req, res) => void res.json(handle.jobRecord(uuid))));
   router.get("/jobs/:uuid/meta-data", known((uuid, _req, res) => void res.json(handle.metaData(uuid))));
-  // The log as text; `?detail=1` gives its chunks, duplicates and problems instead.
+  // The log as text (`?plain=1`: without timestamps and colours); `?detail=1` gives its chunks,
+  // duplicates and problems instead.
   router.get("/jobs/:uuid/log", known((uuid, req, res) => {
     if (req.query.detail !== undefined) res.json(handle.jobLogDetail(uuid));
-    else res.type("text/plain; charset=utf-8").send(handle.jobLog(uuid));
+    else res.type("text/plain; charset=utf-8").send(req.query.plain !== undefined ? handle.jobLogPlain(uuid) : handle.jobLog(uuid));
   }));
   router.post("/builds", guarded((req, res) => {
     const { steps, build } = req.body as { steps?: StepSpec[]; build?: BuildSpec };

@@ -25,6 +25,19 @@ export interface LogSnapshot {
 
 export class ChunkConflict extends Error {}
 
+/**
+ * The log as a person reads it: without the agent's inline timestamps
+ * (`ESC _bk;t=<ms> BEL`), colour codes and carriage returns (a PTY writes CRLF).
+ */
+export function plainLog(text: string): string {
+  /* eslint-disable no-control-regex -- these escape sequences are what the agent writes */
+  return text
+    .replace(/\x1b_bk;t=\d+\x07/g, "")
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
+    .replace(/\r/g, "");
+  /* eslint-enable no-control-regex */
+}
+
 export class JobLog {
   readonly #chunks = new Map<number, StoredChunk>();
   #duplicates = 0;
@@ -55,7 +68,11 @@ export class JobLog {
     return this.bytes().toString("utf8");
   }
 
-  snapshot(): LogSnapshot {
+  /**
+   * `failedChunks` is the agent's own count from finish (chunks_failed_count): chunks it
+   * dropped after a 4xx. Lost chunks at the end leave no gap, so only this count shows them.
+   */
+  snapshot(failedChunks: number | null = null): LogSnapshot {
     const ordered = this.#ordered();
     const problems: string[] = [];
     let expectedSequence = 1;
@@ -70,6 +87,9 @@ export class JobLog {
       if (chunk.afterFinish) problems.push(`chunk ${chunk.sequence} arrived after the job finished`);
       expectedSequence = chunk.sequence + 1;
       expectedOffset = chunk.offset + chunk.size;
+    }
+    if (failedChunks !== null && failedChunks > 0) {
+      problems.push(`the agent gave up on ${failedChunks} chunk(s) (chunks_failed_count): the log is incomplete`);
     }
     return {
       bytes: ordered.reduce((sum, c) => sum + c.size, 0),

@@ -14,6 +14,7 @@ import { controlRouter } from "./control-routes.ts";
 import { FaultInjector } from "./faults.ts";
 import type { FaultConfig, ScriptedFault } from "./faults.ts";
 import { JobLifecycle } from "./job-lifecycle.ts";
+import { plainLog } from "./job-log.ts";
 import type { LogSnapshot } from "./job-log.ts";
 import { jobRecord } from "./job-record.ts";
 import type { JobRecord } from "./job-record.ts";
@@ -97,6 +98,8 @@ export interface StandinHandle {
   agents(): AgentSnapshot[];
   /** The job's log as uploaded, chunks in sequence order ("" if none). */
   jobLog(uuid: string): string;
+  /** The same without inline timestamps, colours and CRs (job-log.ts plainLog). */
+  jobLogPlain(uuid: string): string;
   jobLogDetail(uuid: string): LogSnapshot;
   /** State, exit status, finish count, signal_reason, log shape; throws for an unknown job. */
   jobRecord(uuid: string): JobRecord;
@@ -173,7 +176,8 @@ export async function startStandin(opts: StandinOptions = {}): Promise<StandinHa
     if (!job) throw new Error(`no such job ${uuid}`);
     return job;
   };
-  const recordOf = (uuid: string) => jobRecord(existing(uuid), agentApi.state.logs.peek(uuid).snapshot());
+  const logDetail = (job: StandinJob) => agentApi.state.logs.peek(job.id).snapshot(job.agentRun?.chunksFailedCount ?? null);
+  const recordOf = (uuid: string) => jobRecord(existing(uuid), logDetail(existing(uuid)));
   const handle: StandinHandle = {
     url: `${origin}${basePath}`,
     origin,
@@ -204,7 +208,8 @@ export async function startStandin(opts: StandinOptions = {}): Promise<StandinHa
     forceState: (uuid, to) => store.forceState(uuid, to),
     agents: () => agentApi.state.agents.snapshots(),
     jobLog: (uuid) => agentApi.state.logs.peek(existing(uuid).id).text(),
-    jobLogDetail: (uuid) => agentApi.state.logs.peek(existing(uuid).id).snapshot(),
+    jobLogPlain: (uuid) => plainLog(agentApi.state.logs.peek(existing(uuid).id).text()),
+    jobLogDetail: (uuid) => logDetail(existing(uuid)),
     jobRecord: recordOf,
     metaData: (uuid) => Object.fromEntries(agentApi.state.metaData.of(existing(uuid).build.uuid)),
     waitForJob: async (uuid, until, timeoutMs = 60_000) => {

@@ -61,6 +61,17 @@ describe("stand-in Agent API: logs, meta-data, and reading a job's record", () =
     assert.equal(standin.jobLog(id), "");
   });
 
+  it("reports chunks the agent gave up on, even when they were the last ones (no gap shows it)", async () => {
+    // Seen with the real agent: it drops a chunk answered 4xx (429 included) and only counts it in
+    // finish's chunks_failed_count; lost chunks at the end leave no gap in the sequence numbers.
+    await agent.chunk(id, 1, 0, "first\n");
+    await agent.finish(id, { exit_status: "0", chunks_failed_count: 2 });
+    const expected = ["the agent gave up on 2 chunk(s) (chunks_failed_count): the log is incomplete"];
+    assert.deepEqual(standin.jobLogDetail(id).problems, expected);
+    assert.deepEqual(standin.jobRecord(id).log.problems, expected);
+    assert.equal(standin.jobRecord(id).chunks_failed_count, 2);
+  });
+
   it("flags a chunk that arrives after finish", async () => {
     await agent.chunk(id, 1, 0, "before\n");
     await agent.finish(id, { exit_status: "0" });
@@ -101,6 +112,13 @@ describe("stand-in Agent API: logs, meta-data, and reading a job's record", () =
     assert.deepEqual(agents.map((a) => a.name), ["logger"]);
     const forced = await fetch(`${standin.origin}/_standin/jobs/${id}/force-state`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ state: "bogus" }) });
     assert.equal(forced.status, 409);
+  });
+
+  it("gives the log without the agent's inline timestamps, colours and CRs on request", async () => {
+    await agent.chunk(id, 1, 0, "\x1b_bk;t=1796120335144\x07~~~ Running commands\r\n\x1b_bk;t=1796120335151\x07\x1b[90m$\x1b[0m echo hi\r\nhi\r\n");
+    assert.equal(standin.jobLogPlain(id), "~~~ Running commands\n$ echo hi\nhi\n");
+    assert.equal(await (await fetch(`${standin.origin}/_standin/jobs/${id}/log?plain=1`)).text(), "~~~ Running commands\n$ echo hi\nhi\n");
+    assert.equal((await run(process.execPath, [CLI, "log", id, "--plain", "--url", standin.origin])).stdout, "~~~ Running commands\n$ echo hi\nhi\n");
   });
 
   it("prints the log and the record with the CLI", async () => {
