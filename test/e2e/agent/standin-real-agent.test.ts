@@ -115,6 +115,39 @@ describe("the real buildkite-agent against the stand-in's Agent API", function (
     }
   });
 
+  it("serves build meta-data to the agent's own meta-data commands inside the job", async () => {
+    await start();
+    const id = schedule([
+      "buildkite-agent meta-data set greeting 'hello there'",
+      "echo \"got=$(buildkite-agent meta-data get greeting)\"",
+      "buildkite-agent meta-data exists greeting && echo exists=yes",
+      "buildkite-agent meta-data keys",
+      "buildkite-agent meta-data get nope || echo missing=$?",
+    ].join("\n"));
+    const agent = await runAgent({ standin, jobId: id, args: ["--skip-checkout"] });
+    assert.equal(await agent.exit, 0, agent.output());
+    const lines = standin.jobLogPlain(id).split("\n");
+    for (const line of ["got=hello there", "exists=yes", "greeting", "missing=1"]) assert.ok(lines.includes(line), `log has ${JSON.stringify(line)}`);
+    assert.deepEqual(standin.metaData(id), { greeting: "hello there" });
+    assert.deepEqual(standin.calls().filter((c) => c.endpoint?.startsWith("agentMetaData")).map((c) => `${c.endpoint} ${c.status}`), [
+      "agentMetaDataSet 200", "agentMetaDataGet 200", "agentMetaDataExists 200", "agentMetaDataKeys 200", "agentMetaDataGet 404",
+    ]);
+  });
+
+  it("runs a plugin-only step whose plugin the git server serves, at a tag, with its config", async () => {
+    await start();
+    const plugin = await git.createRepo("hello-buildkite-plugin");
+    await plugin.commit("plugin", { "hooks/command": "#!/bin/bash\nset -e\necho \"plugin says $BUILDKITE_PLUGIN_HELLO_NAME\"\n" });
+    await plugin.tag("v1.0.0");
+    const id = standin.enqueue({ plugins: [{ [`${git.url("hello-buildkite-plugin")}#v1.0.0`]: { name: "agentify" } }], agents: { queue: "kubernetes" } });
+    const agent = await runAgent({ standin, jobId: id, args: ["--skip-checkout"] });
+    assert.equal(await agent.exit, 0, agent.output());
+    const log = standin.jobLogPlain(id);
+    assert.match(log, new RegExp(`git clone .* ${git.url("hello-buildkite-plugin").replaceAll(".", "\\.")}`));
+    assert.match(log, /^plugin says agentify$/m);
+    assert.equal(standin.jobRecord(id).exit_status, "0");
+  });
+
   it("stops a running job the user cancels: canceled, \"-1\", signal_reason cancel, one finish", async () => {
     await start({ agent: { heartbeatIntervalSeconds: 1 } });
     const id = schedule("echo started; sleep 60; echo never printed");
