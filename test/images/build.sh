@@ -154,5 +154,6 @@ rm -rf "$A/usr/share/doc" "$A/usr/share/man" "$A/usr/share/info" "$A/usr/share/l
 oci agent "localhost/agentify/buildkite-agent:$AGENT_VERSION" "$A" \
   '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","BUILDKITE_AGENT_CONFIG=/buildkite/buildkite-agent.cfg"],"Entrypoint":["buildkite-agent-entrypoint"],"Cmd":["start"]}'
 
+echo "AGENT_BIN=$AGENT_BIN" >> "$TMP/images.env"
 rm -rf "$OUT"; mv "$TMP" "$OUT"
 echo "$OUT"

@@ -50,6 +50,14 @@ export function buildImages(): Promise<NodeImages> {
   return images;
 }
 
+/** The real buildkite-agent binary that the agent image holds (built from its Go module). */
+export async function buildkiteAgentBinary(): Promise<string> {
+  const dir = await runBuild(join(REPO_TEST, "images", "build.sh"));
+  const line = readFileSync(join(dir, "images.env"), "utf8").split("\n").find((l) => l.startsWith("AGENT_BIN="));
+  if (!line) throw new Error(`${dir}/images.env names no AGENT_BIN`);
+  return line.slice("AGENT_BIN=".length);
+}
+
 export function parseImagesEnv(text: string): NodeImages {
   const env = new Map<string, string>();
   for (const line of text.split("\n")) {

@@ -1,0 +1,90 @@
+// The whole system on the real node: the stand-in (stacks and Agent API) and a git server on the
+// node's host address, the webhook and the dispatcher, the agent token Secret, and a config whose
+// images are the node's local ones. A step scheduled on the stand-in then runs in a real pod under
+// the real buildkite-agent, and the test reads the Buildkite record it left.
+import type { V1Pod } from "@kubernetes/client-node";
+import { NODE_TOLERATION, type NodeState } from "../../cluster/harness.ts";
+import { freePorts } from "../../cluster/net.ts";
+import { sharedCluster } from "../../cluster/harness.ts";
+import type { JobRecord } from "../../standin/job-record.ts";
+import type { BuildSpec, StepSpec } from "../../standin/types.ts";
+import { DispatcherEnv, QUEUE } from "../dispatcher/env.ts";
+
+export const TOKEN_SECRET = "buildkite-agent-token";
+
+export interface JobsEnvOptions {
+  /** Config keys over the defaults below (deep keys are replaced whole). */
+  config?: Record<string, unknown>;
+  /** Skip creating the agent token Secret (the missing-Secret case). */
+  noTokenSecret?: boolean;
+}
+
+export class JobsEnv {
+  readonly env: DispatcherEnv;
+  readonly node: NodeState;
+
+  private constructor(env: DispatcherEnv, node: NodeState) {
+    this.env = env;
+    this.node = node;
+  }
+
+  static async create(opts: JobsEnvOptions = {}): Promise<JobsEnv> {
+    const cluster = await sharedCluster();
+    const node = cluster.node;
+    if (!node) throw new Error("these tests need the test cluster's node");
+    const [port] = await freePorts(1);
+    const endpoint = `http://${node.hostIp}:${String(port)}/v3`;
+    const env = await DispatcherEnv.create({
+      standin: { host: node.hostIp, port: port ?? 0, agent: { jobStatusIntervalSeconds: 1 } },
+      config: {
+        image: node.images.agent.name,
+        "default-image-pull-policy": "IfNotPresent",
+        "default-image-check-pull-policy": "IfNotPresent",
+        "pod-spec-patch": { tolerations: [NODE_TOLERATION], terminationGracePeriodSeconds: 5 },
+        "agent-config": { endpoint },
+        "job-ttl": "10m",
+        ...opts.config,
+      },
+    });
+    if (!opts.noTokenSecret) {
+      await cluster.kubectl(["create", "secret", "generic", TOKEN_SECRET, "-n", env.namespace, `--from-literal=BUILDKITE_AGENT_TOKEN=${env.standin.token}`], { check: true });
+    }
+    return new JobsEnv(env, node);
+  }
+
+  get busybox(): string {
+    return this.node.images.busybox.name;
+  }
+
+  /** Schedule one step on the test queue (checkout skipped unless the step says otherwise). */
+  schedule(step: StepSpec, build?: BuildSpec): string {
+    return this.env.standin.enqueue({ agents: { queue: QUEUE }, ...step }, build);
+  }
+
+  scheduleBuild(steps: StepSpec[], build?: BuildSpec): string[] {
+    return this.env.standin.enqueueBuild(steps.map((s) => ({ agents: { queue: QUEUE }, ...s })), build);
+  }
+
+  /** The Buildkite record once the job ended (finished or canceled). */
+  finished(uuid: string, timeoutMs = 120_000): Promise<JobRecord> {
+    return this.env.standin.waitForJob(uuid, (r) => r.state === "finished" || r.state === "canceled", timeoutMs);
+  }
+
+  log(uuid: string): string {
+    return this.env.standin.jobLogPlain(uuid);
+  }
+
+  async pods(uuid: string): Promise<V1Pod[]> {
+    const res = await this.env.kube.core.listNamespacedPod({ namespace: this.env.namespace, labelSelector: `buildkite.com/job-uuid=${uuid}` });
+    return res.items;
+  }
+
+  cleanup(): Promise<void> {
+    return this.env.cleanup();
+  }
+}
+
+/** A skip-checkout step running `command` in the user image. */
+export function commandStep(command: string, image: string, extra: StepSpec = {}): StepSpec {
+  return { command, image, plugins: [{ kubernetes: { checkout: { skip: true } } }], ...extra };
+}
