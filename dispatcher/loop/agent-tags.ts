@@ -2,15 +2,13 @@
 // agent query rules matched against them with agent-stack-k8s's semantics (the job's tags must
 // be a subset of ours; `*` matches any value; `resource_class` picks a resource class, it is
 // not matched).
+import { isDefaultQueue, splitTag, stackTagMap } from "../../webhook/core/job/tags.ts";
+
+export { isDefaultQueue, splitTag };
 
 /** What the Go client sends as `queue_key` for the cluster's default queue. */
 export const DEFAULT_QUEUE_KEY = "_default";
-const DEFAULT_QUEUE_ALIASES = new Set(["", "_default", "__default__", "~", "-"]);
 const UNMATCHED_TAGS = new Set(["resource_class"]);
-
-export function isDefaultQueue(queue: string): boolean {
-  return DEFAULT_QUEUE_ALIASES.has(queue);
-}
 
 export interface StackTags {
   /** The queue's key, or "" for the cluster's default queue. */
@@ -19,26 +17,13 @@ export interface StackTags {
   tags: ReadonlyMap<string, string>;
 }
 
-/** `k=v` → [k, v]; `a=b=c` keeps `b=c` as the value. */
-export function splitTag(tag: string): [string, string] | undefined {
-  const at = tag.indexOf("=");
-  if (at <= 0) return undefined;
-  return [tag.slice(0, at), tag.slice(at + 1)];
-}
-
-/** Config `queue` wins over a `queue=` tag; neither means the default queue. */
+/**
+ * Config `queue` wins over a `queue=` tag; neither means the default queue. The same tags are
+ * what the webhook gives the agent of a Job without agent query rules.
+ */
 export function stackTags(config: { queue: string; tags: readonly string[] }): StackTags {
-  const tags = new Map<string, string>();
-  for (const tag of config.tags) {
-    const pair = splitTag(tag);
-    if (!pair) throw new Error(`invalid tag ${JSON.stringify(tag)}: expected key=value`);
-    tags.set(pair[0], pair[1]);
-  }
-  const wanted = config.queue || tags.get("queue") || "";
-  const queue = isDefaultQueue(wanted) ? "" : wanted;
-  if (queue === "") tags.delete("queue");
-  else tags.set("queue", queue);
-  return { queue, tags };
+  const tags = stackTagMap(config);
+  return { queue: tags.get("queue") ?? "", tags };
 }
 
 export function queueKeyFor(stack: StackTags): string {

@@ -1,6 +1,7 @@
 // The job's agent tags: its agent query rules (from the dispatcher's annotation) or, for Jobs
-// made by other tools, the configured queue and tags. They become BUILDKITE_AGENT_TAGS (the
-// agent must match the job to acquire it) and `tag.buildkite.com/<k>` labels.
+// made by other tools, the stack's queue and tags (stackTagMap, shared with the dispatcher).
+// They become BUILDKITE_AGENT_TAGS (the agent must match the job to acquire it) and
+// `tag.buildkite.com/<k>` labels.
 import type { Config } from "../config/index.ts";
 import { AgentifyError } from "../errors.ts";
 import { AGENT_QUERY_RULES_ANNOTATION, TAG_LABEL_PREFIX } from "../names.ts";
@@ -12,7 +13,7 @@ export interface JobTags {
 }
 
 export function jobTags(annotation: string | undefined, config: Config): JobTags {
-  const rules = annotation === undefined ? configRules(config) : parseRules(annotation);
+  const rules = annotation === undefined ? [...stackTagMap(config)].map(([k, v]) => `${k}=${v}`) : parseRules(annotation);
   const map = new Map<string, string>();
   for (const rule of rules) {
     const at = rule.indexOf("=");
@@ -21,10 +22,35 @@ export function jobTags(annotation: string | undefined, config: Config): JobTags
   return { rules, map };
 }
 
-function configRules(config: Config): string[] {
-  const rules = config.tags.filter((t) => !t.startsWith("queue="));
-  const queue = config.queue || config.tags.find((t) => t.startsWith("queue="))?.slice("queue=".length);
-  return queue ? [`queue=${queue}`, ...rules] : rules;
+/** How the cluster's default queue may be named: a job or agent on it carries no `queue` tag. */
+const DEFAULT_QUEUE_ALIASES = new Set(["", "_default", "__default__", "~", "-"]);
+
+export function isDefaultQueue(queue: string): boolean {
+  return DEFAULT_QUEUE_ALIASES.has(queue);
+}
+
+/** `k=v` → [k, v]; `a=b=c` keeps `b=c` as the value. */
+export function splitTag(tag: string): [string, string] | undefined {
+  const at = tag.indexOf("=");
+  if (at <= 0) return undefined;
+  return [tag.slice(0, at), tag.slice(at + 1)];
+}
+
+/**
+ * The stack's agent tags, which the dispatcher matches jobs against and the agent of a Job
+ * without rules carries: `queue` first (config `queue`, else the `queue=` tag; none for the
+ * default queue), then the config's tags, the last value of a key winning.
+ */
+export function stackTagMap(config: { queue: string; tags: readonly string[] }): Map<string, string> {
+  const tags = new Map<string, string>();
+  for (const tag of config.tags) {
+    const pair = splitTag(tag);
+    if (!pair) throw new Error(`invalid tag ${JSON.stringify(tag)}: expected key=value`);
+    tags.set(pair[0], pair[1]);
+  }
+  const queue = config.queue || tags.get("queue") || "";
+  tags.delete("queue");
+  return isDefaultQueue(queue) ? tags : new Map([["queue", queue], ...tags]);
 }
 
 function parseRules(text: string): string[] {
