@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { configSchema, type Config } from "./schema.ts";
 import { formatIssues } from "./issues.ts";
 import { validatePodSpecPatch } from "./validate-pod-spec-patch.ts";
+import { jwksProblem } from "./jwks.ts";
 
 export type { Config, AgentConfig, ResourceClass } from "./schema.ts";
 
@@ -44,6 +45,8 @@ function checkCrossFields(config: Config): string | undefined {
     if (!classes) return "default-resource-class-name: resource classes not configured but default-resource-class-name is set";
     if (!(defaultClass in classes)) return `default-resource-class-name: default resource class not found: ${defaultClass}`;
   }
+  const jwks = jwksProblem(config["agent-config"]);
+  if (jwks) return jwks;
   const patch = config["pod-spec-patch"];
   if (patch) return validatePodSpecPatch(patch, config["allow-pod-spec-patch-unsafe-command-modification"]);
   return undefined;

@@ -4,12 +4,11 @@ import type { AgentConfig } from "../config/index.ts";
 import type { Container, Volume, VolumeMount } from "../k8s.ts";
 import { addMounts, setEnvValue } from "../container-edit.ts";
 import { formatDurationSeconds } from "../config/duration.ts";
+import { jwksLocation, SIGNING_JWKS, VERIFICATION_JWKS } from "../config/jwks.ts";
 import { cloneJson } from "../json.ts";
 
 const DEFAULT_HOOKS_PATH = "/workspace/hooks";
 const DEFAULT_PLUGINS_PATH = "/workspace/plugins";
-const DEFAULT_SIGNING_JWKS_FILE = "/buildkite/signing-jwks/key";
-const DEFAULT_VERIFICATION_JWKS_FILE = "/buildkite/verification-jwks/key";
 
 export function agentConfigVolumes(ac: AgentConfig | undefined): Volume[] {
   if (!ac) return [];
@@ -23,11 +22,6 @@ export function agentConfigVolumes(ac: AgentConfig | undefined): Volume[] {
   return volumes.filter((v): v is Volume => v !== undefined).map((v) => cloneJson(v));
 }
 
-function dirOf(file: string): string {
-  const at = file.lastIndexOf("/");
-  return at > 0 ? file.slice(0, at) : "/";
-}
-
 function hookAndPluginMounts(ac: AgentConfig): VolumeMount[] {
   const mounts: VolumeMount[] = [];
   if (ac.hooksVolume) mounts.push({ name: ac.hooksVolume.name, mountPath: ac["hooks-path"] ?? DEFAULT_HOOKS_PATH });
@@ -38,7 +32,7 @@ function hookAndPluginMounts(ac: AgentConfig): VolumeMount[] {
 
 function signingMount(ac: AgentConfig): VolumeMount[] {
   if (!ac.signingJWKSVolume) return [];
-  return [{ name: ac.signingJWKSVolume.name, mountPath: dirOf(ac["signing-jwks-file"] ?? DEFAULT_SIGNING_JWKS_FILE) }];
+  return [{ name: ac.signingJWKSVolume.name, mountPath: jwksLocation(ac["signing-jwks-file"], SIGNING_JWKS).mountDir }];
 }
 
 export function applyAgentConfigToCommand(container: Container, ac: AgentConfig | undefined): void {
@@ -102,15 +96,16 @@ export function applyAgentConfigToAgent(agent: Container, ac: AgentConfig | unde
 function applySigning(agent: Container, ac: AgentConfig): void {
   if (ac.signingJWKSVolume || ac["signing-jwks-file"]) {
     addMounts(agent, signingMount(ac));
-    setEnvValue(agent, "BUILDKITE_AGENT_SIGNING_JWKS_FILE", ac["signing-jwks-file"] ?? DEFAULT_SIGNING_JWKS_FILE);
+    setEnvValue(agent, "BUILDKITE_AGENT_SIGNING_JWKS_FILE", jwksLocation(ac["signing-jwks-file"], SIGNING_JWKS).file);
   }
   if (ac["signing-jwks-key-id"]) setEnvValue(agent, "BUILDKITE_AGENT_SIGNING_JWKS_KEY_ID", ac["signing-jwks-key-id"]);
-  const verificationFile = ac["verification-jwks-file"] ?? (ac.verificationJWKSVolume ? DEFAULT_VERIFICATION_JWKS_FILE : undefined);
-  if (verificationFile) {
-    if (ac.verificationJWKSVolume) addMounts(agent, [{ name: ac.verificationJWKSVolume.name, mountPath: dirOf(verificationFile) }]);
-    setEnvValue(agent, "BUILDKITE_AGENT_VERIFICATION_JWKS_FILE", verificationFile);
+  const verifies = Boolean(ac.verificationJWKSVolume || ac["verification-jwks-file"]);
+  if (verifies) {
+    const { file, mountDir } = jwksLocation(ac["verification-jwks-file"], VERIFICATION_JWKS);
+    if (ac.verificationJWKSVolume) addMounts(agent, [{ name: ac.verificationJWKSVolume.name, mountPath: mountDir }]);
+    setEnvValue(agent, "BUILDKITE_AGENT_VERIFICATION_JWKS_FILE", file);
   }
   // The agent blocks unsigned jobs by default; with no verification key that would fail every job.
-  const behavior = ac["verification-failure-behavior"] ?? (verificationFile ? undefined : "warn");
+  const behavior = ac["verification-failure-behavior"] ?? (verifies ? undefined : "warn");
   if (behavior) setEnvValue(agent, "BUILDKITE_AGENT_JOB_VERIFICATION_NO_SIGNATURE_BEHAVIOR", behavior);
 }
