@@ -7,10 +7,10 @@ import type { KubernetesPlugin } from "../../webhook/core/plugin/schema.ts";
 import {
   AGENT_QUERY_RULES_ANNOTATION, BUILD_BRANCH_ANNOTATION, BUILD_REPO_ANNOTATION, BUILD_URL_ANNOTATION, CONTROLLER_ID_LABEL,
   JOB_PRIORITY_ANNOTATION, JOB_URL_ANNOTATION, JOB_UUID_LABEL, jobName, PIPELINE_SLUG_ANNOTATION, PLUGIN_ANNOTATION,
-  POD_TEMPLATE_ANNOTATION, STEP_IMAGE_ANNOTATION, STEP_KEY_ANNOTATION,
+  POD_TEMPLATE_ANNOTATION, STEP_IMAGE_ANNOTATION, STEP_KEY_ANNOTATION, STEP_PULL_POLICIES_ANNOTATION,
 } from "./names.ts";
 import { JobParseError } from "./plugins.ts";
-import { isDigestPinned } from "../../webhook/core/pod/image-policy.ts";
+import { kubeletLiteral } from "../../webhook/core/container-edit.ts";
 
 export interface BareJobSettings {
   namespace: string;
@@ -21,7 +21,10 @@ export interface BareJobSettings {
   image: string;
   /** Config `default-termination-grace-period-seconds`, stated on the pod when it sets none. */
   terminationGracePeriodSeconds?: number;
-  /** Config `default-image-pull-policy` ("" = Always, IfNotPresent for digests), stated on each container. */
+  /**
+   * @deprecated Not used: pull policies are left as the step set them and listed in
+   * STEP_PULL_POLICIES_ANNOTATION; the webhook applies the config's defaults.
+   */
   defaultImagePullPolicy?: string;
 }
 
@@ -49,10 +52,11 @@ export function buildBareJob(input: BareJobInput, settings: BareJobSettings): Jo
   const containers = readContainers(spec);
   spec.containers = containers.length > 0
     ? containers.map((c) => withStepCommand(c, input.command))
-    : [{ name: "container-0", image: settings.image, env: [{ name: "BUILDKITE_COMMAND", value: input.command }] }];
+    : [{ name: "container-0", image: settings.image, env: [stepCommandEnv(input.command)] }];
   // Valid as a Job even if it escapes the webhook (a pod template defaults to Always).
   spec.restartPolicy ??= "Never";
-  stateDefaults(spec, settings);
+  // The apiserver would default 30 s before the webhook sees the Job, which cannot tell it from a choice.
+  if (settings.terminationGracePeriodSeconds !== undefined) spec.terminationGracePeriodSeconds ??= settings.terminationGracePeriodSeconds;
 
   const labels: Record<string, string> = { [JOB_UUID_LABEL]: input.uuid };
   if (settings.controllerId) labels[CONTROLLER_ID_LABEL] = settings.controllerId;
@@ -63,24 +67,29 @@ export function buildBareJob(input: BareJobInput, settings: BareJobSettings): Jo
       name: jobName(settings.jobPrefix, input.uuid),
       namespace: settings.namespace,
       labels,
-      annotations: annotations(input),
+      annotations: annotations(input, spec.containers),
     },
     spec: { suspend: true, template: { spec } },
   };
 }
 
 /**
- * The apiserver fills in defaults (30 s grace, IfNotPresent for tagged images) before any webhook
- * sees the Job, and the webhook cannot tell a default from a choice. Stating agentify's own
- * defaults here keeps their meaning: a 60 s grace for the agent, image checks that pull.
+ * The apiserver gives every container a pull policy before any webhook sees the Job, and the
+ * webhook cannot tell its default from a choice. So the policies the step set are listed here
+ * (by the name the webhook gives each container); the webhook drops the others and applies the
+ * config's defaults, as agent-stack-k8s does with the step's own spec.
  */
-function stateDefaults(spec: PodSpec, settings: BareJobSettings): void {
-  if (settings.terminationGracePeriodSeconds !== undefined) spec.terminationGracePeriodSeconds ??= settings.terminationGracePeriodSeconds;
-  const policy = settings.defaultImagePullPolicy;
-  if (policy === undefined) return;
-  for (const c of spec.containers) {
-    if (!c.imagePullPolicy && typeof c.image === "string") c.imagePullPolicy = policy || (isDigestPinned(c.image) ? "IfNotPresent" : "Always");
-  }
+function stepPullPolicies(containers: readonly Container[]): string {
+  const policies: Record<string, string> = {};
+  containers.forEach((c, i) => {
+    if (typeof c.imagePullPolicy === "string" && c.imagePullPolicy !== "") policies[c.name || `container-${i}`] = c.imagePullPolicy;
+  });
+  return JSON.stringify(policies);
+}
+
+/** The step's command as an env value: escaped, so that the shell sees it as the step wrote it. */
+function stepCommandEnv(command: string): EnvVar {
+  return { name: "BUILDKITE_COMMAND", value: kubeletLiteral(command) };
 }
 
 function startingSpec(input: BareJobInput): PodSpec {
@@ -103,15 +112,16 @@ function readContainers(spec: PodSpec): Container[] {
 function withStepCommand(container: Container, command: string): Container {
   if (Array.isArray(container.command) && container.command.length > 0) return container;
   const env: EnvVar[] = (Array.isArray(container.env) ? container.env : []).filter((e) => e?.name !== "BUILDKITE_COMMAND");
-  env.push({ name: "BUILDKITE_COMMAND", value: command });
+  env.push(stepCommandEnv(command));
   return { ...container, env };
 }
 
-function annotations(input: BareJobInput): Record<string, string> {
+function annotations(input: BareJobInput, containers: readonly Container[]): Record<string, string> {
   const env = input.env;
   const out: Record<string, string> = {
     [AGENT_QUERY_RULES_ANNOTATION]: JSON.stringify(input.agentQueryRules),
     [JOB_PRIORITY_ANNOTATION]: String(input.priority),
+    [STEP_PULL_POLICIES_ANNOTATION]: stepPullPolicies(containers),
   };
   if (input.pluginJson !== undefined) out[PLUGIN_ANNOTATION] = input.pluginJson;
   const set = (key: string, value: string | undefined) => {

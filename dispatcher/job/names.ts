@@ -2,7 +2,7 @@
 // webhook/core/names.ts; these are informational, as agent-stack-k8s writes them).
 export {
   AGENT_QUERY_RULES_ANNOTATION, AGENTIFIED_ANNOTATION, CONTROLLER_ID_LABEL, JOB_UUID_LABEL, jobName, PLUGIN_ANNOTATION,
-  STEP_IMAGE_ANNOTATION,
+  STEP_IMAGE_ANNOTATION, STEP_PULL_POLICIES_ANNOTATION,
 } from "../../webhook/core/names.ts";
 
 export const BUILD_URL_ANNOTATION = "buildkite.com/build-url";

@@ -1,6 +1,7 @@
 // The 35-point checklist of a correct agent pod (agent-kubernetes-mode §6) as a function that
 // lists every violation, so tests can assert it over golden and generated Jobs alike.
 import type { Container, Job } from "../../webhook/core/k8s.ts";
+import { containerEnv } from "./kubelet-env.ts";
 
 const TINI = ["/workspace/tini-static"];
 const BOOTSTRAP = ["--", "/workspace/buildkite-agent", "kubernetes-bootstrap"];
@@ -14,7 +15,7 @@ const same = (a: readonly unknown[] | undefined, b: readonly unknown[]) => JSON.
 export interface ChecklistInput {
   /** The bare Job's containers, as given (for items 25, 28, 30, 31). */
   inputContainers: Container[];
-  /** BUILDKITE_COMMAND expected per input container index. */
+  /** BUILDKITE_COMMAND expected per input container index, as the container's shell sees it. */
   expectedCommands?: (string | undefined)[];
   checkout: boolean;
 }
@@ -98,8 +99,11 @@ export function checklistViolations(job: Job, input: ChecklistInput): string[] {
     const c = commands.find((x) => x.name === name);
     if (!c) return void v.push(`30: command container ${name} present`);
     if (!same(c.command, TINI) || !same(c.args, BOOTSTRAP)) v.push(`24: ${name} runs the bootstrap`);
-    const command = env(c, "BUILDKITE_COMMAND");
-    if (!command) v.push(`25: ${name} has one non-empty BUILDKITE_COMMAND`);
+    // One literal BUILDKITE_COMMAND, possibly empty (a step of plugins only), compared as the
+    // shell will see it, after the kubelet's expansion.
+    const entries = (c.env ?? []).filter((e) => e.name === "BUILDKITE_COMMAND");
+    if (entries.length !== 1 || entries[0]?.valueFrom !== undefined) v.push(`25: ${name} has one literal BUILDKITE_COMMAND`);
+    const command = containerEnv(c).get("BUILDKITE_COMMAND");
     const expected = input.expectedCommands?.[i];
     if (expected !== undefined && command !== expected) v.push(`25: ${name} BUILDKITE_COMMAND ${JSON.stringify(command)} != ${JSON.stringify(expected)}`);
     if (env(c, "BUILDKITE_BOOTSTRAP_PHASES") !== "plugin,command") v.push(`27: ${name} phases`);

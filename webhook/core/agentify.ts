@@ -9,7 +9,8 @@ import { AgentifyError, type DenialReason } from "./errors.ts";
 import type { JsonObject } from "./json.ts";
 import { dedupeEnv, dedupeMounts, hasEnv } from "./container-edit.ts";
 import {
-  AGENT_QUERY_RULES_ANNOTATION, AGENTIFIED_ANNOTATION, CHECKOUT_CONTAINER, PLUGIN_ANNOTATION, STEP_IMAGE_ANNOTATION, WORKSPACE_PATH,
+  AGENT_QUERY_RULES_ANNOTATION, AGENTIFIED_ANNOTATION, CHECKOUT_CONTAINER, PLUGIN_ANNOTATION, STEP_IMAGE_ANNOTATION,
+  STEP_PULL_POLICIES_ANNOTATION, WORKSPACE_PATH,
 } from "./names.ts";
 import { jobUuidLabel, readBareJob } from "./job/bare-job.ts";
 import { annotateSidecars, applyJobMetadata, copyMetadataToPod } from "./job/metadata.ts";
@@ -21,6 +22,7 @@ import { agentConfigVolumes } from "./pod/agent-config.ts";
 import { buildCheckoutContainer } from "./pod/checkout.ts";
 import { buildCommandContainer } from "./pod/command.ts";
 import { buildCopyAgentContainer } from "./pod/copy-agent.ts";
+import { applyStepPullPolicies } from "./pod/image-policy.ts";
 import { addImageChecks, validateImages } from "./pod/imagecheck.ts";
 import { applyPodSpecPatch } from "./pod/pod-spec-patch.ts";
 import { applyResourceClass } from "./pod/resource-class.ts";
@@ -69,6 +71,7 @@ function buildAgentifiedJob(input: JsonObject, config: Config, uuid: string): Js
   applyJobMetadata(job, config, plugin, tags, uuid);
 
   const bare = job.spec.template.spec;
+  applyStepPullPolicies(bare.containers, annotations[STEP_PULL_POLICIES_ANNOTATION]);
   const workspaceMount = addWorkspace(bare, config);
   bare.volumes = [...(bare.volumes ?? []), ...agentConfigVolumes(config["agent-config"])];
   let spec = buildPod(bare, config, plugin, { uuid, tags: tags.rules, workspaceMount, skipCheckout, interposer });

@@ -2,6 +2,14 @@
 import type { Container, EnvFromSource, EnvVar, VolumeMount } from "./k8s.ts";
 import { cloneJson } from "./json.ts";
 
+/**
+ * `text` written so that the kubelet passes it on as it is: the kubelet reads `$$` as `$` and
+ * replaces `$(NAME)` with an earlier env var's value in env values, command and args.
+ */
+export function kubeletLiteral(text: string): string {
+  return text.includes("$") ? text.replaceAll("$", () => "$$") : text;
+}
+
 /** Sets an env var: replaces the first entry of that name in place, or appends. */
 function setEnv(container: Container, entry: EnvVar): void {
   const env = (container.env ??= []);
@@ -10,8 +18,9 @@ function setEnv(container: Container, entry: EnvVar): void {
   else env.push(entry);
 }
 
+/** Sets env `name` so that the container sees exactly `value`. */
 export function setEnvValue(container: Container, name: string, value: string): void {
-  setEnv(container, { name, value });
+  setEnv(container, { name, value: kubeletLiteral(value) });
 }
 
 export function removeEnv(container: Container, names: ReadonlySet<string>): void {

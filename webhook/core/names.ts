@@ -7,6 +7,11 @@ export const PLUGIN_ANNOTATION = "buildkite.com/kubernetes-plugin";
 export const AGENT_QUERY_RULES_ANNOTATION = "buildkite.com/agent-query-rules";
 /** The step's `image:` attribute (BUILDKITE_IMAGE), applied between the controller and plugin patches. */
 export const STEP_IMAGE_ANNOTATION = "buildkite.com/step-image";
+/**
+ * JSON object, container name → the pull policy the step set. Present: any other container's
+ * policy is the apiserver's default, not the step's. Absent: every stored policy counts.
+ */
+export const STEP_PULL_POLICIES_ANNOTATION = "buildkite.com/step-image-pull-policies";
 export const AGENTIFIED_ANNOTATION = "buildkite.com/agentified";
 export const SAFE_TO_EVICT_ANNOTATION = "cluster-autoscaler.kubernetes.io/safe-to-evict";
 export const SIDECAR_ANNOTATION_PREFIX = "buildkite.com/sidecar-";

@@ -51,6 +51,7 @@ describe("dispatcher bare Job", () => {
       "buildkite.com/pipeline-slug": "app",
       "buildkite.com/step-key": "test",
       "buildkite.com/job-url": `${env.BUILDKITE_BUILD_URL}#${UUID}`,
+      "buildkite.com/step-image-pull-policies": "{}",
     });
     expect(JSON.stringify(buildBareJob(input(), settings))).not.to.contain("secret-do-not-copy");
   });
@@ -94,19 +95,33 @@ describe("dispatcher bare Job", () => {
     expect(podTemplateToFetch(withPlugin({ podTemplate: "x", podSpec: {} }).plugin)).to.equal(undefined);
   });
 
-  it("states the grace period and pull policies the apiserver would otherwise default before the webhook", () => {
-    const stating = { ...settings, terminationGracePeriodSeconds: 60, defaultImagePullPolicy: "" };
+  it("states the grace period the apiserver would otherwise default before the webhook", () => {
+    const stating = { ...settings, terminationGracePeriodSeconds: 60 };
+    expect(buildBareJob(input(), stating).spec.template.spec.terminationGracePeriodSeconds).to.equal(60);
+    const own = buildBareJob(input(withPlugin({ podSpec: { terminationGracePeriodSeconds: 5, containers: [{ image: "x:1", command: ["a"] }] } })), stating);
+    expect(own.spec.template.spec.terminationGracePeriodSeconds).to.equal(5);
+  });
+
+  it("leaves pull policies the step did not set unset, and lists the ones it set", () => {
     const job = buildBareJob(input(withPlugin({ podSpec: { containers: [
       { image: "alpine:3.20", command: ["a"] },
-      { image: "alpine@sha256:" + "0".repeat(64), command: ["b"] },
-      { image: "alpine:3.20", command: ["c"], imagePullPolicy: "Never" },
-    ] } })), stating);
-    const spec = job.spec.template.spec;
-    expect(spec.terminationGracePeriodSeconds).to.equal(60);
-    expect(spec.containers.map((c) => c.imagePullPolicy)).to.deep.equal(["Always", "IfNotPresent", "Never"]);
-    const own = buildBareJob(input(withPlugin({ podSpec: { terminationGracePeriodSeconds: 5, containers: [{ image: "x:1", command: ["a"] }] } })), { ...stating, defaultImagePullPolicy: "IfNotPresent" });
-    expect(own.spec.template.spec.terminationGracePeriodSeconds).to.equal(5);
-    expect(own.spec.template.spec.containers[0]?.imagePullPolicy).to.equal("IfNotPresent");
+      { name: "pinned", image: "alpine@sha256:" + "0".repeat(64), command: ["b"] },
+      { name: "local", image: "alpine:3.20", command: ["c"], imagePullPolicy: "Never" },
+    ] } })), settings);
+    expect(job.spec.template.spec.containers.map((c) => c.imagePullPolicy)).to.deep.equal([undefined, undefined, "Never"]);
+    expect(job.metadata.annotations?.["buildkite.com/step-image-pull-policies"]).to.equal('{"local":"Never"}');
+    const unnamed = buildBareJob(input(withPlugin({ podSpec: { containers: [{ image: "a:1", imagePullPolicy: "Always" }] } })), settings);
+    expect(unnamed.metadata.annotations?.["buildkite.com/step-image-pull-policies"]).to.equal('{"container-0":"Always"}');
+    expect(buildBareJob(input(), settings).metadata.annotations?.["buildkite.com/step-image-pull-policies"]).to.equal("{}");
+  });
+
+  it("gives a plugin-only step (no command) an empty BUILDKITE_COMMAND that the webhook core accepts", () => {
+    const plugins = JSON.stringify([{ "github.com/buildkite-plugins/docker-compose-buildkite-plugin#v5.5.0": { run: "app" } }]);
+    const job = buildBareJob(input({ command: "", env: { ...env, BUILDKITE_PLUGINS: plugins } }), settings);
+    expect(job.spec.template.spec.containers[0]?.env).to.deep.equal([{ name: "BUILDKITE_COMMAND", value: "" }]);
+    const agentified = agentify(job as unknown as JsonObject, defaultConfig()) as unknown as { spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } } } };
+    const command = agentified.spec.template.spec.containers[0]?.env?.filter((e) => e.name === "BUILDKITE_COMMAND");
+    expect(command).to.deep.equal([{ name: "BUILDKITE_COMMAND", value: "" }]);
   });
 
   it("rejects a podSpec whose containers are not objects", () => {

@@ -7,6 +7,7 @@ import { applyAgentConfigToAgent } from "./agent-config.ts";
 import { applyCheckoutParamsToAgent } from "./checkout-params.ts";
 import type { CheckoutParams } from "../config/params.ts";
 import { agentImagePullPolicy } from "./image-policy.ts";
+import { kubeletLiteral } from "../container-edit.ts";
 
 export const DEFAULT_REDACTED_VARS = [
   "*_PASSWORD", "*_SECRET", "*_TOKEN", "*_PRIVATE_KEY", "*_SSH_KEY",
@@ -33,7 +34,7 @@ export function buildAgentContainer(config: Config, inputs: AgentInputs): Contai
     env: [
       { name: "BUILDKITE_KUBERNETES_EXEC", value: "true" },
       { name: "BUILDKITE_CONTAINER_COUNT", value: "0" },
-      { name: "BUILDKITE_AGENT_TAGS", value: inputs.tags.join(",") },
+      { name: "BUILDKITE_AGENT_TAGS", value: kubeletLiteral(inputs.tags.join(",")) },
       { name: "BUILDKITE_K8S_NODE", valueFrom: fieldRef("spec.nodeName") },
       { name: "BUILDKITE_K8S_NAMESPACE", valueFrom: fieldRef("metadata.namespace") },
       { name: "BUILDKITE_K8S_SERVICE_ACCOUNT", valueFrom: fieldRef("spec.serviceAccountName") },
@@ -48,7 +49,7 @@ export function buildAgentContainer(config: Config, inputs: AgentInputs): Contai
         valueFrom: { secretKeyRef: { name: config["agent-token-secret"], key: "BUILDKITE_AGENT_TOKEN" } },
       },
       { name: "BUILDKITE_AGENT_ACQUIRE_JOB", value: inputs.jobUuid },
-      { name: "BUILDKITE_REDACTED_VARS", value: [...DEFAULT_REDACTED_VARS, ...config["additional-redacted-vars"]].join(",") },
+      { name: "BUILDKITE_REDACTED_VARS", value: kubeletLiteral([...DEFAULT_REDACTED_VARS, ...config["additional-redacted-vars"]].join(",")) },
       { name: "BUILDKITE_CANCEL_GRACE_PERIOD", value: String(Math.max(grace, 1)) },
       // Ten seconds are left to upload logs and finish the job before Kubernetes kills the pod.
       { name: "BUILDKITE_SIGNAL_GRACE_PERIOD_SECONDS", value: String(Math.max(0, grace - 10)) },

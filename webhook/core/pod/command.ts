@@ -2,15 +2,16 @@
 // with their command moved into BUILDKITE_COMMAND (agent-stack-k8s's `container-N`).
 import type { AgentConfig } from "../config/index.ts";
 import type { CommandParams, Interposer } from "../config/params.ts";
-import type { Container, EnvFromSource, VolumeMount } from "../k8s.ts";
+import type { Container, EnvFromSource, EnvVar, VolumeMount } from "../k8s.ts";
 import { AgentifyError } from "../errors.ts";
-import { addEnvFrom, addMounts, envValue, removeEnv } from "../container-edit.ts";
+import { addEnvFrom, addMounts, kubeletLiteral, removeEnv } from "../container-edit.ts";
 import { interpose } from "../interposer.ts";
 import { BOOTSTRAP_ARGS, TINI_COMMAND, WORKSPACE_PATH } from "../names.ts";
 import { applyAgentConfigToCommand } from "./agent-config.ts";
 
-/** Env the webhook owns on bootstrap containers; any user value is replaced. */
-const BOOTSTRAP_ENV = new Set(["BUILDKITE_BOOTSTRAP_PHASES", "BUILDKITE_COMMAND", "BUILDKITE_CONTAINER_ID", "BUILDKITE_SOCKETS_PATH"]);
+/** Env agentify owns on bootstrap containers; a value the Job gives is replaced. */
+const BOOTSTRAP_ENV = new Set(["BUILDKITE_BOOTSTRAP_PHASES", "BUILDKITE_CONTAINER_ID", "BUILDKITE_SOCKETS_PATH"]);
+const BOOTSTRAP_ENV_AND_COMMAND = new Set([...BOOTSTRAP_ENV, "BUILDKITE_COMMAND"]);
 
 export interface CommandContext {
   firstId: number;
@@ -21,17 +22,26 @@ export interface CommandContext {
   gitEnvFrom: readonly EnvFromSource[] | undefined;
 }
 
-function commandScript(container: Container, index: number, interposer: Interposer | undefined): string {
-  if (container.command && container.command.length > 0) return interpose(interposer, container.command, container.args);
-  const fromEnv = envValue(container, "BUILDKITE_COMMAND");
-  if (fromEnv === undefined || fromEnv === "") {
-    const name = container.name || `container-${index}`;
+/**
+ * The BUILDKITE_COMMAND entry of a container without `command`: the step's command, empty for a
+ * step of plugins only (their command hook runs). Like any env value in the Job it means what the
+ * kubelet makes of it; it stays in its place, so its `$(NAME)` references keep their meaning.
+ */
+function commandEntry(container: Container, index: number): EnvVar {
+  const name = container.name || `container-${index}`;
+  // The last entry of a name is the one the kubelet uses.
+  const entry = container.env?.findLast((e) => e.name === "BUILDKITE_COMMAND");
+  if (!entry) {
     throw new AgentifyError(
       "missing-command",
-      `container "${name}" has neither a command nor a BUILDKITE_COMMAND env value; set one so the agent knows what to run`,
+      `container "${name}" has neither a command nor a BUILDKITE_COMMAND env entry; set one so the agent knows what to run ` +
+        "(an empty BUILDKITE_COMMAND runs the step's plugins only)",
     );
   }
-  return fromEnv;
+  if (entry.valueFrom !== undefined) {
+    throw new AgentifyError("missing-command", `container "${name}": BUILDKITE_COMMAND must be a literal value, not valueFrom: the command must be in the Job`);
+  }
+  return entry;
 }
 
 export function isBootstrapContainer(container: Container): boolean {
@@ -46,14 +56,18 @@ export function sameStrings(a: readonly string[] | undefined, b: readonly string
 
 /** Rewrites `container` in place (the caller owns it: a copy of the bare Job) and returns it. */
 export function buildCommandContainer(container: Container, index: number, ctx: CommandContext): Container {
-  const script = commandScript(container, index, ctx.interposer);
+  const hasCommand = container.command !== undefined && container.command.length > 0;
+  // A script made from command and args reaches the shell as written: escaped for the kubelet.
+  const script = hasCommand ? kubeletLiteral(interpose(ctx.interposer, container.command ?? [], container.args)) : undefined;
+  // The apiserver drops an empty `value`; say it.
+  if (script === undefined) commandEntry(container, index).value ??= "";
   container.name = container.name || `container-${index}`;
   container.command = [...TINI_COMMAND];
   container.args = [...BOOTSTRAP_ARGS];
-  removeEnv(container, BOOTSTRAP_ENV);
+  removeEnv(container, script === undefined ? BOOTSTRAP_ENV : BOOTSTRAP_ENV_AND_COMMAND);
   (container.env ??= []).push(
     { name: "BUILDKITE_BOOTSTRAP_PHASES", value: "plugin,command" },
-    { name: "BUILDKITE_COMMAND", value: script },
+    ...(script === undefined ? [] : [{ name: "BUILDKITE_COMMAND", value: script }]),
     { name: "BUILDKITE_CONTAINER_ID", value: String(index + ctx.firstId) },
   );
   applyAgentConfigToCommand(container, ctx.agentConfig);

@@ -7,6 +7,7 @@ import type { Container, PodSpec } from "../k8s.ts";
 import { AgentifyError } from "../errors.ts";
 import { cloneJson, isJsonObject, type JsonObject } from "../json.ts";
 import { interpose } from "../interposer.ts";
+import { kubeletLiteral } from "../container-edit.ts";
 import { AGENT_CONTAINER, CHECKOUT_CONTAINER, COPY_AGENT_CONTAINER, IMAGECHECK_PREFIX } from "../names.ts";
 import { isBootstrapContainer, sameStrings } from "./command.ts";
 import { PatchError, strategicMergePodSpec } from "../smp/index.ts";
@@ -85,14 +86,18 @@ function guardContainers(spec: PodSpec, patch: JsonObject, options: PatchOptions
   }
 }
 
-/** Moves a patched command into BUILDKITE_COMMAND; the container keeps running the bootstrap. */
+/**
+ * Moves a patched command into BUILDKITE_COMMAND, escaped so the shell sees it as written; the
+ * container keeps running the bootstrap.
+ */
 function reinterpose(item: JsonObject, mode: Interposer | undefined): void {
   const command = (item.command as string[] | null | undefined) ?? [];
   const args = (item.args as string[] | null | undefined) ?? [];
   delete item.command;
   delete item.args;
   const env = Array.isArray(item.env) ? item.env : [];
-  item.env = [...env.filter((e) => !(isJsonObject(e) && e.name === "BUILDKITE_COMMAND")), { name: "BUILDKITE_COMMAND", value: interpose(mode, command, args) }];
+  const value = kubeletLiteral(interpose(mode, command, args));
+  item.env = [...env.filter((e) => !(isJsonObject(e) && e.name === "BUILDKITE_COMMAND")), { name: "BUILDKITE_COMMAND", value }];
 }
 
 function guardInitContainers(spec: PodSpec, patch: JsonObject, options: PatchOptions): void {

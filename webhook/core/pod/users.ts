@@ -4,12 +4,14 @@
 //   create the user, then checkout drops to it with `su`;
 // - fs-group: nothing runs as root; the pod's fsGroup makes the workspace writable, and the
 //   containers agentify adds get what Pod Security "restricted" asks of every container.
+// Either way each container that runs as a non-root user gets HOME=/workspace (below).
 import type { Config } from "../config/index.ts";
-import type { PodSpec } from "../k8s.ts";
-import { AGENT_CONTAINER, CHECKOUT_CONTAINER, COPY_AGENT_CONTAINER } from "../names.ts";
+import type { Container, PodSpec } from "../k8s.ts";
+import { AGENT_CONTAINER, CHECKOUT_CONTAINER, COPY_AGENT_CONTAINER, WORKSPACE_PATH } from "../names.ts";
 import { gitConfigCommand } from "./checkout.ts";
+import { isBootstrapContainer } from "./command.ts";
 import { copyAgentScript } from "./copy-agent.ts";
-import { setEnvValue } from "../container-edit.ts";
+import { hasEnv, setEnvValue } from "../container-edit.ts";
 
 const ROOT = { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false };
 /** What Pod Security "restricted" requires of each container that the pod level cannot give. */
@@ -45,16 +47,36 @@ export function finalizeUsers(spec: PodSpec, config: Config): void {
     if (chown) copyAgent.securityContext = { ...copyAgent.securityContext, ...ROOT };
   }
   const checkout = spec.containers.find((c) => c.name === CHECKOUT_CONTAINER);
-  if (!checkout) return;
-  const git = gitConfigCommand(checkout);
-  if (chown) {
-    checkout.args = [["set -exuf", createUserScript(uid, gid), `su buildkite-agent -c "${git} && ${ENTRYPOINT}"`].join("\n")];
-    checkout.securityContext = { ...checkout.securityContext, ...ROOT };
-  } else {
-    checkout.args = [["set -exuf", git, ENTRYPOINT].join("\n")];
-    // A uid without a passwd entry has no usable HOME; git and ssh-env-config write there.
-    if (nonRoot) setEnvValue(checkout, "HOME", "/workspace");
+  if (checkout) {
+    const git = gitConfigCommand(checkout);
+    if (chown) {
+      checkout.args = [["set -exuf", createUserScript(uid, gid), `su buildkite-agent -c "${git} && ${ENTRYPOINT}"`].join("\n")];
+      checkout.securityContext = { ...checkout.securityContext, ...ROOT };
+    } else {
+      checkout.args = [["set -exuf", git, ENTRYPOINT].join("\n")];
+    }
   }
+  for (const c of spec.containers) {
+    // In chown mode checkout starts as root and `su`s to the pod's user, whose home is the same.
+    const runsAsUser = (c === checkout && chown) || nonRootContainer(c, uid);
+    if (runsAsUser && (c === checkout || c.name === AGENT_CONTAINER || isBootstrapContainer(c))) giveHome(c);
+  }
+}
+
+function nonRootContainer(c: Container, podUid: number | undefined): boolean {
+  const uid: unknown = c.securityContext?.["runAsUser"] ?? podUid;
+  return typeof uid === "number" && uid !== 0;
+}
+
+/**
+ * A uid without a passwd entry gets HOME=/ from the runtime, where nothing may be written: the
+ * agent image's entrypoint (`mkdir -p ~/.ssh`) fails there and the agent never starts; git and
+ * most tools write to HOME too. The workspace root is on a volume, so it is writable under a
+ * read-only root filesystem and Pod Security "restricted": copy-agent chowns it to the user, or
+ * the pod's fsGroup shares it. A HOME the Job sets itself is kept.
+ */
+function giveHome(c: Container): void {
+  if (!hasEnv(c, "HOME")) setEnvValue(c, "HOME", WORKSPACE_PATH);
 }
 
 /** Creates user `buildkite-agent` with the pod's uid (BusyBox or shadow-utils tools). */

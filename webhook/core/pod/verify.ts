@@ -35,10 +35,10 @@ export function finalizeContainerCount(spec: PodSpec, jobUuid: string): void {
 }
 
 function checkClient(c: Container): void {
-  const phases = envValue(c, "BUILDKITE_BOOTSTRAP_PHASES");
-  if (phases === "plugin,command" && !envValue(c, "BUILDKITE_COMMAND")) {
-    fail(`container "${c.name}" has an empty BUILDKITE_COMMAND`);
-  }
+  if (envValue(c, "BUILDKITE_BOOTSTRAP_PHASES") !== "plugin,command") return;
+  const command = c.env?.findLast((e) => e.name === "BUILDKITE_COMMAND");
+  if (!command) fail(`container "${c.name}" has no BUILDKITE_COMMAND (an empty one runs the step's plugins only)`);
+  if (command.valueFrom !== undefined) fail(`container "${c.name}": BUILDKITE_COMMAND must be a literal value, not valueFrom`);
 }
 
 /** Grace periods follow the final terminationGracePeriodSeconds, patches included. */
