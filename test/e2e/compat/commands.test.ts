@@ -10,8 +10,8 @@ import { interpose } from "../../../webhook/core/interposer.ts";
 import { checklistViolations } from "../../support/checklist.ts";
 import { containerEnv } from "../../support/kubelet-env.ts";
 import { isAgentified } from "../webhook/helpers/registration.ts";
-import { containerOf, createStored, dispatcherJob, startStack } from "./helpers.ts";
-import type { Stack } from "./helpers.ts";
+import { containerOf, createStored, dispatcherJob, startStack } from "./stacks.ts";
+import type { Stack } from "./stacks.ts";
 
 const TEXTS = [
   'echo "pid=$$ $(BUILDKITE_BOOTSTRAP_PHASES)"',

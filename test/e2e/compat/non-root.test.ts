@@ -9,8 +9,8 @@ import type { Container, Job } from "../../../webhook/core/k8s.ts";
 import { waitForDefaultServiceAccount } from "../support/namespaces.ts";
 import { eventually } from "../support/wait.ts";
 import { eventsFor, podsOfJob } from "../webhook/helpers/jobs.ts";
-import { containerOf, createStored, dispatcherJob, startStack } from "./helpers.ts";
-import type { Stack } from "./helpers.ts";
+import { containerOf, createStored, dispatcherJob, startStack } from "./stacks.ts";
+import type { Stack } from "./stacks.ts";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
 const RESTRICTED_CONTAINER = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };

@@ -8,8 +8,8 @@ import { expect } from "chai";
 import type { JsonObject } from "../../../webhook/core/index.ts";
 import type { Container, Job } from "../../../webhook/core/k8s.ts";
 import { bareJob } from "../webhook/helpers/jobs.ts";
-import { containerOf, createStored, dispatcherJob, startStack } from "./helpers.ts";
-import type { Stack } from "./helpers.ts";
+import { containerOf, createStored, dispatcherJob, startStack } from "./stacks.ts";
+import type { Stack } from "./stacks.ts";
 
 const DIGEST = `golang@sha256:${"a".repeat(64)}`;
 /** One step container per case: its image (each distinct, so each has its own check) and own policy. */

@@ -4,8 +4,8 @@
 import { expect } from "chai";
 import type { Container, Job } from "../../../webhook/core/k8s.ts";
 import { bareJob } from "../webhook/helpers/jobs.ts";
-import { containerOf, createStored, startStack } from "./helpers.ts";
-import type { Stack } from "./helpers.ts";
+import { containerOf, createStored, startStack } from "./stacks.ts";
+import type { Stack } from "./stacks.ts";
 
 const envOf = (c: Container, name: string) => c.env?.find((e) => e.name === name)?.value;
 const mountsOf = (c: Container, volume: string) => (c.volumeMounts ?? []).filter((m) => m.name === volume).map((m) => m.mountPath);
