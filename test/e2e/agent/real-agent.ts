@@ -7,14 +7,24 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StandinHandle } from "../../standin/server.ts";
+import { buildkiteAgentBinary } from "../../cluster/node/images.ts";
 
 export const AGENT_ENV_VAR = "AGENTIFY_BUILDKITE_AGENT";
+
+/**
+ * Resolves the agent binary: AGENTIFY_BUILDKITE_AGENT if set, otherwise the one the node's agent
+ * image holds (test/images/build.sh builds it from its Go module, cached), recorded in the variable.
+ */
+export async function prepareAgentBinary(): Promise<string> {
+  process.env[AGENT_ENV_VAR] ??= await buildkiteAgentBinary();
+  return agentBinary();
+}
 
 /** The agent binary, or an error saying how to provide it (never a silent skip). */
 export function agentBinary(): string {
   const path = process.env[AGENT_ENV_VAR];
   if (!path) {
-    throw new Error(`${AGENT_ENV_VAR} is not set: point it at a buildkite-agent v3.136.2 binary (the test harness builds one from its Go module)`);
+    throw new Error(`${AGENT_ENV_VAR} is not set: call prepareAgentBinary() first, or point it at a buildkite-agent v3.136.2 binary`);
   }
   try {
     accessSync(path, constants.X_OK);
