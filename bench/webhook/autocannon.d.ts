@@ -16,6 +16,8 @@ declare module "autocannon" {
     headers?: Record<string, string>;
     connections?: number;
     duration?: number;
+    /** Total requests to send; overrides duration. */
+    amount?: number;
     pipelining?: number;
     timeout?: number;
   }

@@ -1,187 +1,163 @@
 #!/usr/bin/env node
-// Webhook benchmark (part of `make bench`). autocannon, at 1 and 20 connections, against:
-//   (a) floor: bare node:https with the same TLS settings answering a constant AdmissionReview;
-//   (b) webhook: agentifying a typical Job (the goals apply to this one);
-//   (c) the same with --audit-level debug: what logging the redacted patch at info costs;
-//   (d) the same Job unlabelled, answered unchanged: the HTTP layer's own cost without the core.
-// Goals: webhook/floor ≥ 0.8 at 20 connections, p99 ≤ 5 ms at 1 connection, RSS ≤ 100 MB;
-// PASS/FAIL is printed per goal and `--strict` makes a miss exit 1. Latencies are exact (per
-// response, not autocannon's 1 ms buckets). Load goes to 127.0.0.1 only; about 50 s with the
-// default --duration 5.
-import { fork } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { request } from "node:https";
+// Webhook benchmark (part of `make bench`). Every process is started as the manifests start it
+// (`agentify webhook`, the Node flags and compile cache of manifests/base/webhook.yaml, the
+// manifests' config) and measured with autocannon over TLS on 127.0.0.1:
+//   webhook             the typical Job (3 containers, 20 env vars), full audit line (patch included)
+//   patch not logged    the same with --audit-level debug: the line without the patch
+//   unlabelled          floor 1: the same Job without its job-uuid label, answered unchanged: the
+//                       webhook's own path without the core
+//   bare https          floor 2: node:https with the same TLS settings and flags, parsing the same
+//                       body and answering a precomputed AdmissionReview with the same patch
+// The load runs alternate between the four servers in rounds and the medians are compared, so a
+// busy machine weighs on all alike. Goals (PASS/FAIL each; `--strict` exits 1 on a miss):
+// idle RSS, peak RSS and p99 at 20 connections, CPU per admission, the audit line's cost in
+// throughput, start-up (spawn to first answer), and RSS after 20,000 admissions vs after 2,000.
+//   node bench/webhook/bench.ts [--duration 4] [--rounds 3] [--startups 5] [--root <checkout>] [--node-flags '<flags>'] [--strict]
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
 import { generateCa, issueServingCert, writeCertDir } from "../../certs/index.ts";
+import { manifestNodeSettings } from "../support/manifest-node.ts";
+import { median, rssMb, verdict } from "../support/proc.ts";
+import { load } from "./load.ts";
+import type { LoadResult } from "./load.ts";
+import { post, startServer } from "./servers.ts";
+import type { BenchContext, Running, ServerSpec } from "./servers.ts";
 import { typicalJobReview } from "./typical-job.ts";
 
-const SERVE = fileURLToPath(new URL("./serve.ts", import.meta.url));
-const FLOOR = fileURLToPath(new URL("./floor-server.ts", import.meta.url));
-const CONNECTIONS = [1, 20] as const;
-const GOALS = { ratioAt20: 0.8, p99At1Ms: 5, rssMb: 100 };
+const GOALS = { idleRssMb: 60, peakRssMb: 120, p99Ms: 10, cpuUs: 250, auditCost: 0.2, startupMs: 500, growth: 1.1 };
+const CONNECTIONS = 20;
 
-interface Run {
-  connections: number;
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  non2xx: number;
-  peakRssMb: number;
+const { values: args } = parseArgs({
+  options: {
+    strict: { type: "boolean", default: false },
+    duration: { type: "string", default: "4" },
+    rounds: { type: "string", default: "3" },
+    startups: { type: "string", default: "5" },
+    root: { type: "string", default: fileURLToPath(new URL("../..", import.meta.url)) },
+    /** Replaces the manifest's Node flags (to try others; the goals are for the manifest's). */
+    "node-flags": { type: "string" },
+  },
+});
+const seconds = Number(args.duration);
+const rounds = Number(args.rounds);
+
+const body = typicalJobReview();
+const SPECS: ServerSpec[] = [
+  { name: "webhook", kind: "webhook", body },
+  { name: "patch not logged", kind: "webhook", body, args: ["--audit-level", "debug"] },
+  { name: "unlabelled (floor)", kind: "webhook", body: typicalJobReview(false) },
+  { name: "bare https (floor)", kind: "floor", body },
+];
+
+/** Idle RSS: after the first answer, one second without load. */
+async function idleRss(server: Running): Promise<number> {
+  await sleep(1000);
+  return rssMb(server.pid);
 }
 
-interface Server {
-  name: string;
-  script: string;
-  args: string[];
-  /** The request body; the webhook variants that agentify are checked to really do so. */
-  body: string;
-  agentifies: boolean;
-}
-
-interface Measured {
-  runs: Run[];
-  idleRssMb: number;
-  heapUsedMb: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** Samples VmRSS of `pid` every 50 ms; call the result to stop and get the peak in MB. */
-function rssSampler(pid: number): () => number {
-  let peakKb = 0;
-  const sample = (): void => {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    if (match) peakKb = Math.max(peakKb, Number(match[1]));
-  };
-  sample();
-  const timer = setInterval(sample, 50);
-  return () => {
-    clearInterval(timer);
-    sample();
-    return peakKb / 1024;
-  };
-}
-
-async function startServer(server: Server): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(server.script, server.args, { stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  const exited = once(child, "exit").then(([code]) => {
-    throw new Error(`${server.name} server exited with ${code}`);
-  });
-  const [message] = (await Promise.race([once(child, "message"), exited])) as [{ port: number }];
-  exited.catch(() => undefined);
-  return { child, url: `https://127.0.0.1:${message.port}/mutate/jobs` };
-}
-
-async function heapUsedMb(child: ChildProcess): Promise<number> {
-  child.send("memory");
-  const [message] = (await once(child, "message")) as [{ memory: NodeJS.MemoryUsage }];
-  return message.memory.heapUsed / 1024 / 1024;
-}
-
-async function load(url: string, body: string, connections: number, seconds: number, pid: number): Promise<Run> {
+async function startups(spec: ServerSpec, ctx: BenchContext, count: number): Promise<number[]> {
   const times: number[] = [];
-  const stopRss = rssSampler(pid);
-  const instance = autocannon({ url, method: "POST", body, headers: { "content-type": "application/json" }, connections, duration: seconds });
-  instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
-  const result = await instance;
-  const peakRssMb = stopRss();
-  times.sort((a, b) => a - b);
-  return {
-    connections, rps: times.length / result.duration, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99),
-    errors: result.errors + result.timeouts, non2xx: result.non2xx, peakRssMb,
-  };
+  for (let i = 0; i < count; i++) {
+    const server = await startServer(spec, ctx);
+    times.push(server.startupMs);
+    await server.stop();
+  }
+  return times;
 }
 
-/** One review through the webhook, to be sure the benchmark measures agentifying, not a skip. */
-async function checkAgentifies(url: string, body: string, ca: string): Promise<void> {
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = request(url, { method: "POST", headers: { "content-type": "application/json" }, ca }, (res) => {
-      let data = "";
-      res.on("data", (chunk: Buffer) => (data += chunk.toString()));
-      res.on("end", () => resolve(data));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-  const answer = JSON.parse(text) as { response?: { allowed?: boolean; patchType?: string } };
-  if (answer.response?.allowed !== true || answer.response.patchType !== "JSONPatch") throw new Error(`the webhook did not agentify the bench Job: ${text.slice(0, 500)}`);
-}
-
-async function measure(server: Server, seconds: number, ca: string): Promise<Measured> {
-  const { child, url } = await startServer(server);
-  const body = server.body;
+async function growth(ctx: BenchContext): Promise<{ at2k: number; at20k: number }> {
+  const server = await startServer(SPECS[0]!, ctx);
   try {
-    const idleRssMb = rssSampler(child.pid!)();
-    if (server.agentifies) await checkAgentifies(url, body, ca);
-    await load(url, body, 20, 1, child.pid!); // warm-up: JIT, TLS session setup
-    const runs: Run[] = [];
-    for (const connections of CONNECTIONS) runs.push(await load(url, body, connections, seconds, child.pid!));
-    return { runs, idleRssMb, heapUsedMb: await heapUsedMb(child) };
+    await load(server, CONNECTIONS, { amount: 2000 });
+    await sleep(500);
+    const at2k = rssMb(server.pid);
+    await load(server, CONNECTIONS, { amount: 18_000 });
+    await sleep(500);
+    return { at2k, at20k: rssMb(server.pid) };
   } finally {
-    child.kill("SIGKILL");
-    await once(child, "exit");
+    await server.stop();
   }
 }
 
-function row(name: string, run: Run): string {
-  const cells = [name, String(run.connections), run.rps.toFixed(0), run.p50Ms.toFixed(2), run.p99Ms.toFixed(2), run.peakRssMb.toFixed(1), String(run.errors + run.non2xx)];
-  return cells.map((c, i) => (i === 0 ? c.padEnd(NAME_WIDTH) : c.padStart(9))).join(" ");
-}
-
-const NAME_WIDTH = 26;
+const NAME = 20;
+const cells = (name: string, values: string[]): string => [name.padEnd(NAME), ...values.map((v) => v.padStart(10))].join(" ");
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { strict: { type: "boolean", default: false }, duration: { type: "string", default: "5" } } });
-  const seconds = Number(values.duration);
-  const certDir = mkdtempSync(join(tmpdir(), "agentify-bench-"));
+  const dir = mkdtempSync(join(tmpdir(), "agentify-webhook-bench-"));
+  const running: Running[] = [];
   try {
     const ca = generateCa();
+    const certDir = join(dir, "certs");
     writeCertDir(certDir, { ca, serving: issueServingCert(ca, { service: "agentify-webhook", namespace: "bench", ips: ["127.0.0.1"] }) });
-    const body = typicalJobReview();
-    console.log(`webhook bench: ${body.length}-byte AdmissionReview (3 containers, 20 env vars), ${seconds} s per run, node ${process.version}`);
-    console.log("  \"unlabelled\": the same Job without its job-uuid label, answered unchanged: the server layer's own cost");
-    const servers: Server[] = [
-      { name: "floor", script: FLOOR, args: [certDir], body, agentifies: false },
-      { name: "webhook", script: SERVE, args: [certDir, "info"], body, agentifies: true },
-      { name: "webhook, patch not logged", script: SERVE, args: [certDir, "debug"], body, agentifies: true },
-      { name: "webhook, unlabelled", script: SERVE, args: [certDir, "info"], body: typicalJobReview(false), agentifies: false },
-    ];
-    const results: Measured[] = [];
-    for (const server of servers) results.push(await measure(server, seconds, ca.cert));
-    console.log(["server", "conns", "req/s", "p50 ms", "p99 ms", "RSS MB", "failed"].map((c, i) => (i === 0 ? c.padEnd(NAME_WIDTH) : c.padStart(9))).join(" "));
-    for (const [i] of CONNECTIONS.entries()) for (const [s, server] of servers.entries()) console.log(row(server.name, results[s]!.runs[i]!));
-    for (const [s, server] of servers.entries()) {
-      console.log(`${server.name}: RSS ${results[s]!.idleRssMb.toFixed(1)} MB idle, V8 heap used ${results[s]!.heapUsedMb.toFixed(1)} MB after the runs`);
+    const ctx: BenchContext = {
+      root: args.root, certDir, ca: ca.cert, answerFile: join(dir, "answer.json"),
+      node: manifestNodeSettings(args.root, "webhook.yaml", "webhook"), compileCacheDir: join(dir, "compile-cache"),
+    };
+    if (args["node-flags"] !== undefined) ctx.node.flags = args["node-flags"].split(/\s+/).filter(Boolean);
+    console.log(`webhook bench: ${body.length}-byte AdmissionReview (3 containers, 20 env vars), ${rounds} rounds of ${seconds} s at ${CONNECTIONS} connections, node ${process.version}`);
+    console.log(`  node flags from the manifest: ${ctx.node.flags.join(" ") || "(none)"}; compile cache: ${ctx.node.compileCache ? "yes" : "no"}`);
+
+    // The first start is the cold one (it fills the compile cache, as building the image does).
+    const first = await startServer(SPECS[0]!, ctx);
+    const answer = await post(first.url, body, ctx.ca);
+    await first.stop();
+    if (!/"patchType":"JSONPatch"/.test(answer.text)) throw new Error(`the webhook did not agentify the bench Job: ${answer.text.slice(0, 300)}`);
+    writeFileSync(ctx.answerFile, answer.text);
+    const startCount = Number(args.startups);
+    const webhookStarts = await startups(SPECS[0]!, ctx, startCount);
+    const floorStarts = await startups(SPECS[3]!, ctx, startCount);
+    const grown = await growth(ctx);
+
+    const idle: number[] = [];
+    for (const spec of SPECS) {
+      const server = await startServer(spec, ctx);
+      running.push(server);
+      idle.push(await idleRss(server));
+      await load(server, CONNECTIONS, { seconds: 1 }); // warm-up: JIT, TLS sessions
     }
-    const [floor, webhook, quiet, unlabelled] = results.map((r) => r.runs) as [Run[], Run[], Run[], Run[]];
-    const at = (runs: Run[], connections: number): Run => runs.find((r) => r.connections === connections)!;
-    const ratio20 = at(webhook, 20).rps / at(floor, 20).rps;
-    const ratio1 = at(webhook, 1).rps / at(floor, 1).rps;
-    const p99 = at(webhook, 1).p99Ms;
-    const rss = Math.max(...webhook.map((r) => r.peakRssMb));
-    const failed = results.flatMap((r) => r.runs).reduce((n, r) => n + r.errors + r.non2xx, 0);
-    const ratioAt20 = (runs: Run[]): string => (at(runs, 20).rps / at(floor, 20).rps).toFixed(2);
-    console.log(`ratio webhook/floor: ${ratio1.toFixed(2)} at 1 connection, ${ratio20.toFixed(2)} at 20 (patch not logged ${ratioAt20(quiet)}, unlabelled ${ratioAt20(unlabelled)})`);
+    const single = [];
+    for (const server of running) single.push(await load(server, 1, { seconds: Math.max(1, seconds / 2) }));
+    const runs: LoadResult[][] = running.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? running.map((_, i) => i) : running.map((_, i) => running.length - 1 - i);
+      for (const i of order) runs[i]!.push(await load(running[i]!, CONNECTIONS, { seconds }));
+    }
+
+    const med = (i: number, pick: (r: LoadResult) => number): number => median(runs[i]!.map(pick));
+    const peak = (i: number): number => Math.max(...runs[i]!.map((r) => r.peakRssMb));
+    console.log(cells("server", ["req/s", "p50 ms", "p99 ms", "CPU µs/req", "idle MB", "peak MB", "1-conn p99"]));
+    for (const [i, server] of running.entries()) {
+      console.log(cells(server.spec.name, [
+        med(i, (r) => r.rps).toFixed(0), med(i, (r) => r.p50Ms).toFixed(2), med(i, (r) => r.p99Ms).toFixed(2), med(i, (r) => r.cpuUs).toFixed(0),
+        idle[i]!.toFixed(1), peak(i).toFixed(1), single[i]!.p99Ms.toFixed(2),
+      ]));
+    }
+    console.log(`  medians of ${rounds} rounds; per round req/s webhook ${runs[0]!.map((r) => r.rps.toFixed(0)).join(", ")}, patch not logged ${runs[1]!.map((r) => r.rps.toFixed(0)).join(", ")}`);
+    console.log(`  start-up (spawn to first answer), median of ${startCount}: webhook ${median(webhookStarts).toFixed(0)} ms, bare https ${median(floorStarts).toFixed(0)} ms (cold, before the compile cache: ${first.startupMs.toFixed(0)} ms)`);
+
+    const auditCost = 1 - med(0, (r) => r.rps) / med(1, (r) => r.rps);
+    const auditCpu = med(0, (r) => r.cpuUs) / med(1, (r) => r.cpuUs) - 1;
+    const failed = [...runs.flat(), ...single].reduce((n, r) => n + r.failed, 0);
+    const floor = (i: number, value: string): string => `${running[i]!.spec.name.replace(" (floor)", "")} ${value}`;
     const goals: [string, boolean][] = [
-      [`ratio at 20 connections ${ratio20.toFixed(2)} >= ${GOALS.ratioAt20}`, ratio20 >= GOALS.ratioAt20],
-      [`p99 at 1 connection ${p99.toFixed(2)} ms <= ${GOALS.p99At1Ms} ms`, p99 <= GOALS.p99At1Ms],
-      [`webhook peak RSS ${rss.toFixed(1)} MB <= ${GOALS.rssMb} MB`, rss <= GOALS.rssMb],
+      [`idle RSS ${idle[0]!.toFixed(1)} MB <= ${GOALS.idleRssMb} MB (floors: ${floor(2, idle[2]!.toFixed(1))}, ${floor(3, idle[3]!.toFixed(1))})`, idle[0]! <= GOALS.idleRssMb],
+      [`peak RSS at ${CONNECTIONS} connections ${peak(0).toFixed(1)} MB <= ${GOALS.peakRssMb} MB (floors: ${floor(2, peak(2).toFixed(1))}, ${floor(3, peak(3).toFixed(1))})`, peak(0) <= GOALS.peakRssMb],
+      [`p99 at ${CONNECTIONS} connections ${med(0, (r) => r.p99Ms).toFixed(2)} ms <= ${GOALS.p99Ms} ms (floors: ${floor(2, med(2, (r) => r.p99Ms).toFixed(2))}, ${floor(3, med(3, (r) => r.p99Ms).toFixed(2))})`, med(0, (r) => r.p99Ms) <= GOALS.p99Ms],
+      [`CPU per admission, audit included, ${med(0, (r) => r.cpuUs).toFixed(0)} µs <= ${GOALS.cpuUs} µs (floors: ${floor(2, med(2, (r) => r.cpuUs).toFixed(0))}, ${floor(3, med(3, (r) => r.cpuUs).toFixed(0))})`, med(0, (r) => r.cpuUs) <= GOALS.cpuUs],
+      [`full audit line costs ${(auditCost * 100).toFixed(1)}% of throughput vs patch not logged <= ${GOALS.auditCost * 100}% (CPU +${(auditCpu * 100).toFixed(1)}%)`, auditCost <= GOALS.auditCost],
+      [`start-up ${median(webhookStarts).toFixed(0)} ms <= ${GOALS.startupMs} ms (floor: bare https ${median(floorStarts).toFixed(0)} ms)`, median(webhookStarts) <= GOALS.startupMs],
+      [`RSS after 20,000 admissions ${grown.at20k.toFixed(1)} MB within ${((GOALS.growth - 1) * 100).toFixed(0)}% of after 2,000 (${grown.at2k.toFixed(1)} MB): ${(grown.at20k / grown.at2k).toFixed(2)}x`, grown.at20k <= grown.at2k * GOALS.growth],
       [`no failed requests (${failed})`, failed === 0],
     ];
-    for (const [text, ok] of goals) console.log(`${ok ? "PASS" : "FAIL"} ${text}`);
-    if (values.strict && goals.some(([, ok]) => !ok)) process.exitCode = 1;
+    for (const [text, ok] of goals) console.log(`${verdict(ok)} ${text}`);
+    if (args.strict && goals.some(([, ok]) => !ok)) process.exitCode = 1;
   } finally {
-    rmSync(certDir, { recursive: true, force: true });
+    for (const server of running) await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
