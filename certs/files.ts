@@ -14,7 +14,7 @@ import {
 import { join } from "node:path";
 import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from "node:crypto";
 import { CertError } from "./errors.ts";
-import { keyMatchesCert } from "./keys.ts";
+import { keyMatchesCert } from "./key-match.ts";
 import type { CaPair, ServingPair } from "./issue.ts";
 
 export const CA_CERT_FILE = "ca.crt";

@@ -1,7 +1,7 @@
 // RSA key pairs and key/certificate matching. Keys come from node:crypto (OpenSSL, a few
 // ms) rather than node-forge's pure-JS generator (hundreds of ms per 2048-bit key).
 // RSA because node-forge 1.4 can only sign and parse RSA certificates (no ECDSA).
-import { createPrivateKey, generateKeyPairSync, X509Certificate } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import forge from "node-forge";
 
 export interface ForgeKeyPair {
@@ -26,11 +26,4 @@ export function newRsaKeyPair(): ForgeKeyPair {
   };
 }
 
-/** True when `keyPem` is the private key for `certPem`; false for any unparsable input. */
-export function keyMatchesCert(certPem: string, keyPem: string): boolean {
-  try {
-    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
-  } catch {
-    return false;
-  }
-}
+export { keyMatchesCert } from "./key-match.ts";

@@ -25,6 +25,8 @@ export interface Admission {
   patch?: PatchOperation[];
   /** The exact bytes whose base64 is `response.patch`. */
   patchJson?: Buffer;
+  /** The same JSON as text, serialized once for the answer and reused by the audit line. */
+  patchText?: string;
   /** The agentified Job the patch leads to (redaction looks up env names in it). */
   target?: JsonObject;
   /** Free text for the log (never a metric label). */
@@ -64,9 +66,10 @@ function fromOutcome(outcome: AgentifyOutcome, original: JsonObject, facts: Requ
     case "agentified": {
       const target = withoutDefaultedNamespace(original, outcome.job, facts.namespace);
       const patch = core.patchFor(original, target);
-      const patchJson = patch.length === 0 ? Buffer.alloc(0) : Buffer.from(JSON.stringify(patch), "utf8");
+      const patchText = patch.length === 0 ? "" : JSON.stringify(patch);
+      const patchJson = Buffer.from(patchText, "utf8");
       const response = patched(uid, patchJson, { "job-uuid": outcome.jobUuid });
-      return { result: "agentified", reason: "agentified", response, jobUuid: outcome.jobUuid, patch, patchJson, target };
+      return { result: "agentified", reason: "agentified", response, jobUuid: outcome.jobUuid, patch, patchJson, patchText, target };
     }
   }
 }

@@ -1,12 +1,16 @@
 // Exactly one structured log line per admission review. The patch goes into it only
-// when the configured audit level is enabled, and always through the core's redaction,
-// because agentified containers copy the Job's env (literal tokens included).
-import { createHash } from "node:crypto";
+// when the configured audit level is enabled, and always as the core's redaction would show it,
+// because agentified containers copy the Job's env (literal tokens included). The line reuses
+// the answer's patch JSON (audit-patch.ts) and is written as pino writes lines (audit-line.ts).
+import { hash } from "node:crypto";
 import type { Level, Logger } from "pino";
 import { isJsonObject } from "../core/json.ts";
 import { JOB_UUID_LABEL } from "../core/index.ts";
-import type { Config, JsonObject, JsonValue, PatchOperation } from "../core/index.ts";
+import type { Config, JsonObject, JsonValue } from "../core/index.ts";
 import type { Admission } from "./admit.ts";
+import { jsonField, writeRawLine } from "./audit-line.ts";
+import { auditPatchText } from "./audit-patch.ts";
+import type { Redaction } from "./audit-patch.ts";
 import type { RequestFacts } from "./gate.ts";
 
 export interface AuditInput {
@@ -20,8 +24,7 @@ export interface AuditInput {
   error?: unknown;
 }
 
-/** The core's redactPatch: masks secret env values in ops, looking names up in `target`. */
-export type RedactFn = (ops: readonly PatchOperation[], target: JsonValue, config: Config) => PatchOperation[];
+export const AUDIT_MESSAGE = "admission review";
 
 function metadataOf(object: JsonValue | undefined): JsonObject {
   if (!isJsonObject(object)) return {};
@@ -39,30 +42,45 @@ function lineLevel(admission: Admission): Level {
   return admission.response.status?.code === 500 ? "error" : "warn";
 }
 
-export function writeAudit(logger: Logger, auditLevel: Level, redact: RedactFn, config: Config, input: AuditInput): void {
+type Scalar = string | number | boolean | undefined;
+
+export function writeAudit(logger: Logger, auditLevel: Level, redaction: Redaction, config: Config, input: AuditInput): void {
   const { admission, facts } = input;
+  const level = lineLevel(admission);
+  if (!logger.isLevelEnabled(level)) return;
   const metadata = metadataOf(input.object);
   const labels = metadata["labels"];
-  const jobUuid = admission.jobUuid ?? (isJsonObject(labels) ? str(labels[JOB_UUID_LABEL]) : undefined);
-  const line: Record<string, unknown> = {
-    uid: input.uid,
-    namespace: str(metadata["namespace"]) ?? facts?.namespace,
-    name: str(metadata["name"]) ?? str(facts?.name),
-    generateName: str(metadata["generateName"]),
-    jobUuid,
-    operation: facts?.operation,
-    dryRun: facts?.dryRun ?? false,
-    result: admission.result,
-    reason: admission.reason,
-    detail: admission.detail,
-    httpStatus: input.httpStatus,
-    durationMs: Math.round(input.durationMs * 1000) / 1000,
-  };
-  if (admission.patch !== undefined && admission.patchJson !== undefined) {
-    line["patchOps"] = admission.patch.length;
-    line["patchSha256"] = createHash("sha256").update(admission.patchJson).digest("hex");
-    if (admission.patch.length > 0 && logger.isLevelEnabled(auditLevel)) line["patch"] = redact(admission.patch, admission.target ?? null, config);
+  const fields: [string, Scalar][] = [
+    ["uid", input.uid],
+    ["namespace", str(metadata["namespace"]) ?? facts?.namespace],
+    ["name", str(metadata["name"]) ?? str(facts?.name)],
+    ["generateName", str(metadata["generateName"])],
+    ["jobUuid", admission.jobUuid ?? (isJsonObject(labels) ? str(labels[JOB_UUID_LABEL]) : undefined)],
+    ["operation", facts?.operation],
+    ["dryRun", facts?.dryRun ?? false],
+    ["result", admission.result],
+    ["reason", admission.reason],
+    ["detail", admission.detail],
+    ["httpStatus", input.httpStatus],
+    ["durationMs", Math.round(input.durationMs * 1000) / 1000],
+  ];
+  let patchText: string | undefined;
+  const { patch, patchJson } = admission;
+  if (patch !== undefined && patchJson !== undefined) {
+    fields.push(["patchOps", patch.length], ["patchSha256", hash("sha256", patchJson, "hex")]);
+    if (patch.length > 0 && logger.isLevelEnabled(auditLevel)) {
+      patchText = auditPatchText(patch, admission.patchText ?? JSON.stringify(patch), admission.target ?? null, config, redaction);
+    }
   }
+  if (input.error === undefined) {
+    let text = "";
+    for (const [key, value] of fields) text += jsonField(key, value);
+    if (patchText !== undefined) text += `,"patch":${patchText}`;
+    if (writeRawLine(logger, level, text, AUDIT_MESSAGE)) return;
+  }
+  // A logger whose format only pino can produce, or an error to serialize: the plain pino call.
+  const line: Record<string, unknown> = Object.fromEntries(fields);
+  if (patchText !== undefined) line["patch"] = JSON.parse(patchText) as unknown;
   if (input.error !== undefined) line["err"] = input.error;
-  logger[lineLevel(admission)](line, "admission review");
+  logger[level](line, AUDIT_MESSAGE);
 }

@@ -8,7 +8,7 @@ import type { Config, JsonValue } from "../core/index.ts";
 import { admit } from "./admit.ts";
 import type { Admission, AdmissionCore } from "./admit.ts";
 import { writeAudit } from "./audit.ts";
-import type { RedactFn } from "./audit.ts";
+import type { Redaction } from "./audit-patch.ts";
 import { checkContentType, decodeReview, readBody } from "./decode.ts";
 import type { TransportFailure } from "./decode.ts";
 import { requestFacts } from "./gate.ts";
@@ -20,7 +20,7 @@ import type { AdmissionApiVersion } from "./review.ts";
 export interface AdmissionHandlerDeps {
   core: AdmissionCore;
   config: Config;
-  redact: RedactFn;
+  redaction: Redaction;
   logger: Logger;
   /** Level at which the (redacted) patch is included in the audit line. */
   auditLevel: Level;
@@ -89,7 +89,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: AdmissionH
     send(res, httpStatus, encodeAnswer(answerFor(state.apiVersion, admission.response)), admission.reason === "too-large");
     const durationMs = performance.now() - started;
     deps.metrics.observeAdmission(admission.result, admission.reason, durationMs / 1000);
-    writeAudit(deps.logger, deps.auditLevel, deps.redact, deps.config, { uid: state.uid, facts: state.facts, object: state.object, admission, httpStatus, durationMs, error });
+    writeAudit(deps.logger, deps.auditLevel, deps.redaction, deps.config, { uid: state.uid, facts: state.facts, object: state.object, admission, httpStatus, durationMs, error });
   } catch (err) {
     // Only reachable if logging or encoding itself fails; keep the process and the answer alive.
     deps.logger.error({ err, uid: state.uid }, "failed to finish admission review");

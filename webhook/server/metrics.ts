@@ -1,8 +1,10 @@
 // Prometheus metrics on their own Registry, served on a separate plain-HTTP port so that
 // scraping needs no webhook certificate. Label values are bounded: unknown reasons fold into "other".
+// Each review costs two array increments: its series are looked up once, when first used.
 import { createServer } from "node:http";
 import type { Server } from "node:http";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { registerProcessMetrics } from "../../metrics/process.ts";
+import { Counter, Gauge, Histogram, Registry } from "../../metrics/registry.ts";
 import type { AdmissionResult } from "./admit.ts";
 import type { TransportFailureReason } from "./decode.ts";
 import { GATE_SKIP_REASONS } from "./gate.ts";
@@ -32,7 +34,7 @@ export interface WebhookMetrics {
 
 export function createWebhookMetrics(): WebhookMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   const duration = new Histogram({
     name: "agentify_webhook_admission_duration_seconds",
     help: "Time from request arrival to answer sent, by result.",

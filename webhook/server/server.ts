@@ -1,4 +1,4 @@
-// Assembles the webhook: HTTPS listener (express app), metrics listener, certificate
+// Assembles the webhook: HTTPS listener (its routes in app.ts), metrics listener, certificate
 // reloader, readiness and graceful shutdown. `startWebhook` is what the CLI, the tests
 // and the e2e suite call.
 import { once } from "node:events";
@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
 import type { Level, Logger } from "pino";
-import { patchFor, redactPatch, tryAgentify } from "../core/index.ts";
+import { patchFor, REDACTED, redactPatch, redactSecrets, tryAgentify } from "../core/index.ts";
 import type { Config } from "../core/index.ts";
 import type { AdmissionCore } from "./admit.ts";
 import { MUTATE_JOBS_PATH, createWebhookApp } from "./app.ts";
@@ -129,7 +129,7 @@ export async function startWebhook(options: WebhookOptions): Promise<WebhookServ
   const admissionHandler = createAdmissionHandler({
     core: options.core ?? agentifyCore,
     config: options.config,
-    redact: redactPatch,
+    redaction: { redactPatch, redactSecrets, masked: REDACTED },
     logger,
     auditLevel: options.auditLevel ?? "info",
     metrics,

@@ -5,7 +5,8 @@ import { X509Certificate, createHash } from "node:crypto";
 import { watch } from "node:fs";
 import type { FSWatcher } from "node:fs";
 import { createSecureContext } from "node:tls";
-import { loadServingPair as readServingFiles } from "../../certs/index.ts";
+// From files.ts, not the certs index: the index also loads node-forge, which only issuing needs.
+import { loadServingPair as readServingFiles } from "../../certs/files.ts";
 
 export interface ServingPair {
   cert: Buffer;
