@@ -226,6 +226,9 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       `--service-account-key-file=${p.saPub}`, `--service-account-signing-key-file=${p.saKey}`,
       "--service-cluster-ip-range=10.0.0.0/24",
+      // Webhooks behind a Service are dialled at an endpoint (a pod IP on the node's bridge, which
+      // the host reaches) instead of the ClusterIP: there is no kube-proxy and no NAT on this host.
+      "--enable-aggregator-routing=true",
       // Node: kubelets may only touch their own Node and Pods (with NodeRestriction admission).
       "--authorization-mode=Node,RBAC",
       "--enable-admission-plugins=NodeRestriction",
