@@ -22,9 +22,12 @@ typecheck: install
 lint: install
 	eslint .
 
-# The real control plane's binaries, built once per version into ~/.cache/agentify.
+# The real cluster's binaries (control plane, node runtime) and the node's images, built once per
+# version into ~/.cache/agentify; instant when cached.
 cluster: install
-	bash test/cluster/build.sh
+	bash test/cluster/build.sh >/dev/null
+	bash test/cluster/build-node.sh >/dev/null
+	bash test/images/build.sh >/dev/null
 
 test-unit: install
 	$(MOCHA) 'test/unit/**/*.test.ts'
