@@ -1,21 +1,35 @@
-// Runs serve.ts as a child process and reads the webhook's own admission time from its metrics.
-import { fork } from "node:child_process";
-import { once } from "node:events";
+// The webhook for the admission benchmark: `agentify webhook` started as the manifests start it
+// (bench/webhook/servers.ts: the container's Node flags, compile cache and config), and its own
+// admission time read from its metrics.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { manifestNodeSettings } from "../support/manifest-node.ts";
+import { startServer } from "../webhook/servers.ts";
+import { typicalJobReview } from "../webhook/typical-job.ts";
 
-const SERVE = fileURLToPath(new URL("./serve.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface WebhookProcess {
   /** https://127.0.0.1:<port>/mutate/jobs */
   url: string;
   metricsUrl: string;
-  stop(): void;
+  pid: number;
+  stop(): Promise<void>;
 }
 
-export async function startWebhookProcess(certDir: string, configPath: string): Promise<WebhookProcess> {
-  const child = fork(SERVE, [certDir, configPath], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  const [message] = (await once(child, "message")) as [{ url: string; metricsUrl: string }];
-  return { url: message.url, metricsUrl: message.metricsUrl, stop: () => child.kill("SIGTERM") };
+export async function startWebhookProcess(certDir: string, ca: string): Promise<WebhookProcess> {
+  const cacheDir = mkdtempSync(join(tmpdir(), "agentify-admission-cache-"));
+  const ctx = { root: ROOT, certDir, ca, answerFile: "", node: manifestNodeSettings(ROOT, "webhook.yaml", "webhook"), compileCacheDir: cacheDir };
+  const server = await startServer({ name: "webhook", kind: "webhook", body: typicalJobReview() }, ctx);
+  return {
+    url: server.url, metricsUrl: server.metricsUrl, pid: server.pid,
+    stop: async () => {
+      await server.stop();
+      rmSync(cacheDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface AdmissionTime {

@@ -41,6 +41,8 @@ export interface Running {
   child: ChildProcess;
   pid: number;
   url: string;
+  /** The webhook's /metrics (plain HTTP). */
+  metricsUrl: string;
   /** Spawn to first answered review. */
   startupMs: number;
   stop(): Promise<void>;
@@ -96,7 +98,7 @@ export async function startServer(spec: ServerSpec, ctx: BenchContext): Promise<
   }
   const startupMs = performance.now() - started;
   return {
-    spec, child, pid: child.pid!, url, startupMs,
+    spec, child, pid: child.pid!, url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, startupMs,
     stop: async () => {
       if (!exited) child.kill("SIGKILL");
       await exit;
