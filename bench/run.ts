@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["core/bench.ts", "webhook/bench.ts", "admission/bench.ts", "dispatcher/bench.ts"];
+const BENCHES = ["core/bench.ts", "webhook/bench.ts", "admission/bench.ts", "dispatcher/bench.ts", "jobs/bench.ts"];
 const strict = process.argv.includes("--strict");
 
 function run(script: string): Promise<{ code: number; verdicts: string[] }> {
