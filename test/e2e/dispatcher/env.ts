@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { V1Job } from "@kubernetes/client-node";
 import { pino } from "pino";
+import type { Logger } from "pino";
 import { generateCa, issueServingCert, writeCertDir } from "../../../certs/index.ts";
 import type { CaPair } from "../../../certs/index.ts";
 import { KubeClients, loadKubeConfig } from "../../../dispatcher/kube/clients.ts";
@@ -31,6 +32,8 @@ export interface EnvOptions {
   /** Config keys (agent-stack-k8s names) over the e2e defaults. */
   config?: Record<string, unknown>;
   standin?: StandinOptions;
+  /** The webhook's and dispatchers' logger (default: silent, or AGENTIFY_E2E_LOG's level). */
+  logger?: Logger;
 }
 
 export class DispatcherEnv {
@@ -42,17 +45,19 @@ export class DispatcherEnv {
   /** Admin access to the namespace (tests' own calls). */
   readonly kube: KubeClients;
   readonly certDir: string;
+  readonly logger: Logger;
   webhook: WebhookServer | undefined;
   webhookPort = 0;
   readonly #dispatchers: DispatcherHandle[] = [];
 
-  private constructor(init: { cluster: Cluster; namespace: string; configObject: Record<string, unknown>; standin: StandinHandle; certDir: string }) {
+  private constructor(init: { cluster: Cluster; namespace: string; configObject: Record<string, unknown>; standin: StandinHandle; certDir: string; logger: Logger }) {
     this.cluster = init.cluster;
     this.namespace = init.namespace;
     this.configObject = init.configObject;
     this.config = configFromObject(init.configObject, "e2e");
     this.standin = init.standin;
     this.certDir = init.certDir;
+    this.logger = init.logger;
     this.kube = new KubeClients(loadKubeConfig(init.cluster.kubeconfigPath), { namespace: init.namespace, qps: 1000, burst: 1000 });
   }
 
@@ -71,7 +76,7 @@ export class DispatcherEnv {
     ca ??= generateCa({ commonName: "agentify-dispatcher-e2e-ca" });
     const certDir = mkdtempSync(join(tmpdir(), "agentify-dispatcher-e2e-"));
     writeCertDir(certDir, { ca, serving: issueServingCert(ca, { service: "agentify", namespace, ips: ["127.0.0.1"] }) });
-    const env = new DispatcherEnv({ cluster, namespace, configObject, standin, certDir });
+    const env = new DispatcherEnv({ cluster, namespace, configObject, standin, certDir, logger: opts.logger ?? silent });
     await env.startWebhook();
     await env.#registerWebhook();
     return env;
@@ -79,7 +84,7 @@ export class DispatcherEnv {
 
   async startWebhook(): Promise<void> {
     this.webhook = await startWebhook({
-      config: this.config, certDir: this.certDir, host: "127.0.0.1", port: this.webhookPort, metricsPort: 0, logger: silent, certPollIntervalMs: 60_000,
+      config: this.config, certDir: this.certDir, host: "127.0.0.1", port: this.webhookPort, metricsPort: 0, logger: this.logger, certPollIntervalMs: 60_000,
     });
     this.webhookPort = this.webhook.port;
   }
@@ -122,7 +127,7 @@ export class DispatcherEnv {
   dispatcherOptions(over: Partial<StartDispatcherOptions> = {}): StartDispatcherOptions {
     return {
       config: this.config, kubeconfigPath: this.cluster.kubeconfigPath, endpoint: this.standin.url,
-      env: { BUILDKITE_AGENT_TOKEN: this.standin.token }, logger: silent, watchIntervalMs: 200, ...over,
+      env: { BUILDKITE_AGENT_TOKEN: this.standin.token }, logger: this.logger, watchIntervalMs: 200, ...over,
     };
   }
 

@@ -9,23 +9,33 @@ import { sharedCluster } from "../../cluster/harness.ts";
 import type { JobRecord } from "../../standin/job-record.ts";
 import type { BuildSpec, StepSpec } from "../../standin/types.ts";
 import { DispatcherEnv, QUEUE } from "../dispatcher/env.ts";
+import { LogCapture } from "./log-capture.ts";
 
 export const TOKEN_SECRET = "buildkite-agent-token";
+/** The default config's `pod-spec-patch`: pods tolerate the test node's taint and stop fast. */
+export const BASE_POD_SPEC_PATCH = { tolerations: [NODE_TOLERATION], terminationGracePeriodSeconds: 5 };
 
 export interface JobsEnvOptions {
   /** Config keys over the defaults below (deep keys are replaced whole). */
   config?: Record<string, unknown>;
   /** Skip creating the agent token Secret (the missing-Secret case). */
   noTokenSecret?: boolean;
+  /** `agent-config` keys over `{ endpoint }` (the stand-in's URL, which the test cannot know yet). */
+  agentConfig?: Record<string, unknown>;
+  /** Keep every line the webhook and the dispatcher log (`logs`), at trace level. */
+  captureLogs?: boolean;
 }
 
 export class JobsEnv {
   readonly env: DispatcherEnv;
   readonly node: NodeState;
+  /** What the webhook and the dispatcher logged, when created with `captureLogs`. */
+  readonly logs: LogCapture | undefined;
 
-  private constructor(env: DispatcherEnv, node: NodeState) {
+  private constructor(env: DispatcherEnv, node: NodeState, logs: LogCapture | undefined) {
     this.env = env;
     this.node = node;
+    this.logs = logs;
   }
 
   static async create(opts: JobsEnvOptions = {}): Promise<JobsEnv> {
@@ -34,14 +44,16 @@ export class JobsEnv {
     if (!node) throw new Error("these tests need the test cluster's node");
     const [port] = await freePorts(1);
     const endpoint = `http://${node.hostIp}:${String(port)}/v3`;
+    const logs = opts.captureLogs ? new LogCapture() : undefined;
     const env = await DispatcherEnv.create({
+      ...(logs ? { logger: logs.logger } : {}),
       standin: { host: node.hostIp, port: port ?? 0, agent: { jobStatusIntervalSeconds: 1 } },
       config: {
         image: node.images.agent.name,
         "default-image-pull-policy": "IfNotPresent",
         "default-image-check-pull-policy": "IfNotPresent",
-        "pod-spec-patch": { tolerations: [NODE_TOLERATION], terminationGracePeriodSeconds: 5 },
-        "agent-config": { endpoint },
+        "pod-spec-patch": BASE_POD_SPEC_PATCH,
+        "agent-config": { endpoint, ...opts.agentConfig },
         "job-ttl": "10m",
         ...opts.config,
       },
@@ -49,11 +61,16 @@ export class JobsEnv {
     if (!opts.noTokenSecret) {
       await cluster.kubectl(["create", "secret", "generic", TOKEN_SECRET, "-n", env.namespace, `--from-literal=BUILDKITE_AGENT_TOKEN=${env.standin.token}`], { check: true });
     }
-    return new JobsEnv(env, node);
+    return new JobsEnv(env, node, logs);
   }
 
   get busybox(): string {
     return this.node.images.busybox.name;
+  }
+
+  /** The agent image: bash, git and buildkite-agent on the PATH. */
+  get agentImage(): string {
+    return this.node.images.agent.name;
   }
 
   /** Schedule one step on the test queue (checkout skipped unless the step says otherwise). */
