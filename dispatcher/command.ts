@@ -18,7 +18,13 @@ export function registerDispatcher(program: Command): void {
     )
     .option("--config <file>", "agentify config YAML (agent-stack-k8s option names; env CONFIG)")
     .option("--kubeconfig <file>", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
-    .option("--endpoint <url>", "stacks API base URL incl. /v3 (env BUILDKITE_AGENT_ENDPOINT; default agent-config.endpoint, else https://agent.buildkite.com/v3)");
+    .option("--endpoint <url>", "stacks API base URL incl. /v3 (env BUILDKITE_AGENT_ENDPOINT; default agent-config.endpoint, else https://agent.buildkite.com/v3)")
+    .option("--leader-elect", "run as one of several replicas: only the holder of a coordination.k8s.io Lease dispatches")
+    .option("--leader-election-lease <name>", "the Lease's name, in the dispatcher's namespace", "agentify-dispatcher")
+    .option("--leader-election-identity <id>", "this replica's identity (default: $POD_NAME, else hostname-pid)")
+    .option("--leader-election-lease-duration <seconds>", "lease duration", "15")
+    .option("--leader-election-renew-deadline <seconds>", "the leader gives up if it could not renew for this long", "10")
+    .option("--leader-election-retry-period <seconds>", "how often replicas try and the leader renews", "2");
   for (const spec of DISPATCHER_OPTIONS) {
     const value = spec.kind === "bool" ? "[true|false]" : spec.kind === "list" ? "<k=v,...>" : "<value>";
     command.addOption(new Option(`--${spec.key} ${value}`, `${spec.help} (env ${envName(spec)})`));
@@ -38,14 +44,35 @@ export function registerDispatcher(program: Command): void {
     }
     const { config } = settings;
     const logger = createLogger({ level: config["log-level"] as Level, format: config["log-format"] });
-    let handle;
+    let handle: { stop(): Promise<void> };
+    const startOptions = {
+      config,
+      ...(settings.kubeconfigPath ? { kubeconfigPath: settings.kubeconfigPath } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      logger,
+    };
     try {
-      handle = await startDispatcher({
-        config,
-        ...(settings.kubeconfigPath ? { kubeconfigPath: settings.kubeconfigPath } : {}),
-        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-        logger,
-      });
+      if (flags["leaderElect"] === true) {
+        const { startElectedDispatcher } = await import("./leader/ha.ts");
+        const { hostname } = await import("node:os");
+        const seconds = (key: string): number => {
+          const n = Number(flags[key]);
+          if (!Number.isFinite(n) || n <= 0) throw new Error(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number of seconds, got ${String(flags[key])}`);
+          return n * 1000;
+        };
+        handle = await startElectedDispatcher(startOptions, {
+          namespace: config.namespace,
+          leaseName: String(flags["leaderElectionLease"]),
+          identity: String(flags["leaderElectionIdentity"] ?? process.env["POD_NAME"] ?? `${hostname()}-${String(process.pid)}`),
+          timing: {
+            leaseDurationMs: seconds("leaderElectionLeaseDuration"),
+            renewDeadlineMs: seconds("leaderElectionRenewDeadline"),
+            retryPeriodMs: seconds("leaderElectionRetryPeriod"),
+          },
+        });
+      } else {
+        handle = await startDispatcher(startOptions);
+      }
     } catch (err) {
       logger.fatal({ err }, "dispatcher could not start");
       this.error(`agentify dispatcher: ${err instanceof Error ? err.message : String(err)}`, { exitCode: 1 });

@@ -49,6 +49,8 @@ export interface DispatchDeps {
   metrics: DispatcherMetrics;
   logger: Logger;
   now?: () => number;
+  /** With leader election: false once this process is not the leader; nothing is created then. */
+  mayAct?: () => boolean;
 }
 
 /** A job ready to be created: its bare Job is built. */
@@ -118,6 +120,7 @@ export class JobDispatcher {
 
   #checkCancelled(job: QueuedJob, signal: AbortSignal): void {
     if (signal.aborted) throw new Released("stopping");
+    if (this.#deps.mayAct && !this.#deps.mayAct()) throw new Released("not the leader");
     if (this.#deps.cancelled.has(job.id)) {
       this.#deps.metrics.jobsCancelled.inc({ stage: "before-create" });
       throw new Released("cancelled");

@@ -35,6 +35,8 @@ export interface MonitorDeps {
   onPoll(ok: boolean, error?: unknown): void;
   /** Called when Buildkite no longer knows our stack (404): register it again. */
   reregister?(): Promise<void>;
+  /** With leader election: false once this process is not the leader; nothing is reserved then. */
+  mayAct?(): boolean;
   metrics: DispatcherMetrics;
   logger: Logger;
 }
@@ -144,6 +146,8 @@ export class Monitor {
   async #reserve(chosen: Candidate[], signal?: AbortSignal): Promise<void> {
     const d = this.#deps;
     for (let i = 0; i < chosen.length; i += MAX_RESERVE_BATCH) {
+      // Checked right before each reserve: a leader frozen past its renew deadline reserves nothing.
+      if (d.mayAct && !d.mayAct()) return;
       const batch = chosen.slice(i, i + MAX_RESERVE_BATCH);
       const res = await d.client.batchReserveJobs(d.stackKey, {
         job_uuids: batch.map((c) => c.job.id),

@@ -46,6 +46,8 @@ export interface StartDispatcherOptions {
   http?: { port: number; host?: string };
   /** How often the watchers look at their caches; default 1000 ms. */
   watchIntervalMs?: number;
+  /** With leader election: whether this process may still reserve and create (see leader/). */
+  mayAct?: () => boolean;
 }
 
 export interface DispatcherHandle {
@@ -54,8 +56,11 @@ export interface DispatcherHandle {
   metrics: DispatcherMetrics;
   ledger: DispatchLedger;
   httpUrl: string | undefined;
-  /** Resolves once stopped: polling, workers and watchers stopped, stack deregistered (≤ ~5 s). */
-  stop(): Promise<void>;
+  /**
+   * Resolves once stopped: polling, workers and watchers stopped, stack deregistered (≤ ~5 s).
+   * `deregister: false` keeps the stack registered, for a leader handing over to another replica.
+   */
+  stop(opts?: { deregister?: boolean }): Promise<void>;
 }
 
 /** Repeats `fn` every `intervalMs` (never overlapping) until `signal` aborts. */
@@ -159,6 +164,7 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
       },
       prohibitKubernetesPlugin: config["prohibit-kubernetes-plugin"], creationTimeoutMs: config["job-creation-timeout"] * 1000,
       metrics, logger: logger.child({ module: "dispatch" }),
+      ...(opts.mayAct ? { mayAct: opts.mayAct } : {}),
     });
     // Two stages, so that fetching the next jobs overlaps creating the current ones: `prepare`
     // fetches and builds (at most 2 × concurrency built ahead), `create` creates.
@@ -204,6 +210,7 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
         else readiness.lastPollError = err instanceof Error ? err.message : String(err);
       },
       metrics, logger: logger.child({ module: "monitor" }),
+      ...(opts.mayAct ? { mayAct: opts.mayAct } : {}),
     });
     notifier.start();
     createPool.start();
@@ -226,14 +233,14 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
     logger.info({ stackKey: key, queueKey, tags: Object.fromEntries(stack.tags), maxInFlight: config["max-in-flight"] }, "dispatcher started");
 
     let stopped: Promise<void> | undefined;
-    const stop = (): Promise<void> => {
+    const stop = (stopOpts: { deregister?: boolean } = {}): Promise<void> => {
       stopped ??= (async () => {
         logger.info("stopping dispatcher");
         stopping.abort();
         finisher.stop();
         await Promise.race([Promise.all([preparePool.stop(), createPool.stop(), ...loops, view.stop()]), sleep(1500)]);
         await notifier.stop(300);
-        await deregisterStack(client, key, 2500, logger);
+        if (stopOpts.deregister ?? true) await deregisterStack(client, key, 2500, logger);
         await http?.close();
         logger.info("dispatcher stopped");
       })();

@@ -21,11 +21,11 @@ export function writeConfigFile(env: DispatcherEnv, overrides: Record<string, un
   return path;
 }
 
-export function spawnDispatcher(env: DispatcherEnv, configPath: string, name: string): ChildDispatcher {
+export function spawnDispatcher(env: DispatcherEnv, configPath: string, name: string, extraArgs: string[] = []): ChildDispatcher {
   const logPath = join(env.certDir, `${name}.log`);
   const log = createWriteStream(logPath, { flags: "a" });
   const child = spawn(process.execPath, [
-    join(ROOT, "bin", "agentify.ts"), "dispatcher", "--config", configPath, "--kubeconfig", env.cluster.kubeconfigPath, "--endpoint", env.standin.url,
+    join(ROOT, "bin", "agentify.ts"), "dispatcher", "--config", configPath, "--kubeconfig", env.cluster.kubeconfigPath, "--endpoint", env.standin.url, ...extraArgs,
   ], {
     cwd: ROOT,
     env: { PATH: process.env["PATH"], HOME: process.env["HOME"], BUILDKITE_AGENT_TOKEN: env.standin.token },
