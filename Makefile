@@ -29,6 +29,11 @@ cluster: install
 	bash test/cluster/build-node.sh >/dev/null
 	bash test/images/build.sh >/dev/null
 
+# The project's image as an OCI archive, without a container engine (image/build.sh; cached by its inputs).
+.PHONY: image
+image: install
+	bash image/build.sh
+
 test-unit: install
 	$(MOCHA) 'test/unit/**/*.test.ts'
 
