@@ -21,6 +21,7 @@ import { childEnv, kubeconfigYaml, ownsPid, paths, readState, removeDir, writeSt
 import { freePorts, httpGet, type Tls } from "./net.ts";
 import type { Cluster, ClusterState, KubectlOptions, KubectlResult, StartClusterOptions } from "./types.ts";
 import { buildImages, buildNodeBinaries } from "./node/images.ts";
+import { runBuildScript } from "./build-script.ts";
 import { startSchedulerAndNode } from "./node/start.ts";
 import { teardownNode } from "./node/teardown.ts";
 
@@ -34,17 +35,7 @@ let built: Promise<string> | undefined;
 
 /** Runs build.sh once per process (its output goes to our stderr); resolves to the bin dir. */
 export function buildBinaries(): Promise<string> {
-  built ??= new Promise<string>((resolve, reject) => {
-    const child = spawn("bash", [join(HERE, "build.sh")], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const last = out.trim().split("\n").pop() ?? "";
-      if (code === 0 && last !== "") resolve(last);
-      else reject(new Error(`test/cluster/build.sh failed (exit ${String(code)})`));
-    });
-  });
+  built ??= runBuildScript(join(HERE, "build.sh"));
   return built;
 }
 
@@ -247,10 +238,13 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       // job: Jobs -> Pods; serviceaccount: `default` SA per namespace (ServiceAccount admission needs it);
       // namespace: deleting namespaces finishes; garbage-collector: Pods go with their Job;
       // ttl-after-finished: honours ttlSecondsAfterFinished; root-ca publisher: kube-root-ca.crt ConfigMaps;
-      // node-lifecycle: Ready/NotReady taints; pod-garbage-collector: Pods of a deleted node.
+      // node-lifecycle: Ready/NotReady taints; pod-garbage-collector: Pods of a deleted node;
+      // deployment, replicaset, disruption: the install's Deployments and PodDisruptionBudget;
+      // endpointslice: a Service's ready pods, where the apiserver dials webhooks behind Services.
       "--controllers=job-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller," +
         "ttl-after-finished-controller,root-ca-certificate-publisher-controller,node-lifecycle-controller," +
-        "pod-garbage-collector-controller",
+        "pod-garbage-collector-controller,deployment-controller,replicaset-controller,disruption-controller," +
+        "endpointslice-controller",
       `--root-ca-file=${p.ca}`,
       "--leader-elect=false",
       "--use-service-account-credentials=false", // controllers act as admin: no per-controller tokens

@@ -1,8 +1,8 @@
 // The node's images, built once per input set by test/images/build.sh (cached; instant when warm),
 // and the node runtime's binaries from build-node.sh.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { runBuildScript } from "../build-script.ts";
 
 export interface NodeImage {
   /** The local name pods use, e.g. localhost/agentify/buildkite-agent:3.136.2. */
@@ -21,38 +21,23 @@ export interface NodeImages {
 
 const REPO_TEST = join(import.meta.dirname, "..", "..");
 
-/** Run a build script; its last stdout line is the result. Build chatter goes to our stderr. */
-function runBuild(script: string): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn("bash", [script], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const last = out.trim().split("\n").pop() ?? "";
-      if (code === 0 && last !== "") resolve(last);
-      else reject(new Error(`${script} failed (exit ${String(code)})`));
-    });
-  });
-}
-
 let nodeBin: Promise<string> | undefined;
 let images: Promise<NodeImages> | undefined;
 
 /** containerd, ctr, the runc shim, runc and the CNI plugins (test/cluster/build-node.sh). */
 export function buildNodeBinaries(): Promise<string> {
-  nodeBin ??= runBuild(join(REPO_TEST, "cluster", "build-node.sh"));
+  nodeBin ??= runBuildScript(join(REPO_TEST, "cluster", "build-node.sh"));
   return nodeBin;
 }
 
 export function buildImages(): Promise<NodeImages> {
-  images ??= runBuild(join(REPO_TEST, "images", "build.sh")).then((dir) => parseImagesEnv(readFileSync(join(dir, "images.env"), "utf8")));
+  images ??= runBuildScript(join(REPO_TEST, "images", "build.sh")).then((dir) => parseImagesEnv(readFileSync(join(dir, "images.env"), "utf8")));
   return images;
 }
 
 /** The real buildkite-agent binary that the agent image holds (built from its Go module). */
 export async function buildkiteAgentBinary(): Promise<string> {
-  const dir = await runBuild(join(REPO_TEST, "images", "build.sh"));
+  const dir = await runBuildScript(join(REPO_TEST, "images", "build.sh"));
   const line = readFileSync(join(dir, "images.env"), "utf8").split("\n").find((l) => l.startsWith("AGENT_BIN="));
   if (!line) throw new Error(`${dir}/images.env names no AGENT_BIN`);
   return line.slice("AGENT_BIN=".length);
