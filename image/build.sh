@@ -12,7 +12,7 @@
 #
 # Reproducible: the same inputs give the same digest (sorted tars, fixed mtimes and owners, gzip -n,
 # JSON written byte for byte). Cached under ~/.cache/agentify/image-<hash of the inputs>/.
-# The last stdout line is that folder; it holds agentify.tar and image.env (IMAGE, TAR, DIGEST, sizes).
+# The last stdout line is that folder; it holds agentify.tar and image.env (IMAGE, TAR, DIGEST, ID, sizes).
 #
 # Env: AGENTIFY_CACHE_DIR (default ~/.cache/agentify). Needs: apt-get and dpkg-deb (Debian's
 # packages), npm, tar, gzip, strip, and root for chroot (the compile cache is built as uid 65532 at
@@ -193,7 +193,7 @@ layer base "${base_members[@]}"
 layer app ".$APP_DIR"
 
 # The JSON documents, written by Node with a fixed key order so the bytes never vary.
-"$NODE" - "$HERE/image.json" "$TMP/layers" "$L" "$NAME:$VERSION" <<'JS'
+CONFIG_DIGEST=$("$NODE" - "$HERE/image.json" "$TMP/layers" "$L" "$NAME:$VERSION" <<'JS'
 const fs = require("fs"), crypto = require("crypto");
 const [spec, layersFile, layout, ref] = process.argv.slice(2);
 const s = JSON.parse(fs.readFileSync(spec, "utf8"));
@@ -219,7 +219,9 @@ fs.writeFileSync(`${layout}/index.json`, JSON.stringify({
     annotations: { "io.containerd.image.name": ref, "org.opencontainers.image.ref.name": ref.slice(ref.lastIndexOf(":") + 1) } }],
 }));
 fs.writeFileSync(`${layout}/oci-layout`, JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+console.log(configBlob.digest);
 JS
+)
 DIGEST=$("$NODE" -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).manifests[0].digest' "$L/index.json")
 (cd "$L" && tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix \
   --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf "$TMP/agentify.tar" .)
@@ -228,6 +230,7 @@ UNPACKED=$(awk '{s += $4} END {print s}' "$TMP/layers")
   echo "IMAGE=$NAME:$VERSION"
   echo "TAR=$OUT/agentify.tar"
   echo "DIGEST=$DIGEST"
+  echo "ID=$CONFIG_DIGEST"   # the image ID runtimes show (e.g. a pod's imageID): the config's digest
   echo "NODE_VERSION=$NODE_VERSION"
   echo "ARCHIVE_BYTES=$(stat -c %s "$TMP/agentify.tar")"
   echo "UNPACKED_BYTES=$UNPACKED"

@@ -91,13 +91,23 @@ export async function importImages(state: NodeState, nodeBin: string, isDead: ()
     if (Date.now() > deadline) throw new Error(`containerd did not answer on ${sock}`);
     await sleep(100);
   }
-  await Promise.all(Object.values(state.images).map(async (img) => {
-    try {
-      await run(join(nodeBin, "ctr"), ["--address", sock, "-n", "k8s.io", "images", "import", "--local", img.tar], { timeout: 120_000 });
-    } catch (err) {
-      throw new Error(`importing ${img.name} from ${img.tar} failed: ${String(err)}`, { cause: err });
-    }
-  }));
+  await Promise.all(Object.values(state.images).map((img) => importImage(state, img.tar, img.name, nodeBin)));
+}
+
+/** Import one OCI image-layout tar into the node's containerd (k8s.io namespace, the kubelet's). */
+export async function importImage(state: NodeState, tar: string, name = tar, nodeBin = state.nodeBin): Promise<void> {
+  const sock = nodeLayout(state.dir).containerdSocket;
+  try {
+    await run(join(nodeBin, "ctr"), ["--address", sock, "-n", "k8s.io", "images", "import", "--local", tar], { timeout: 120_000 });
+  } catch (err) {
+    throw new Error(`importing ${name} from ${tar} failed: ${String(err)}`, { cause: err });
+  }
+}
+
+/** Give an imported image one more name (e.g. a tag unique to its digest, for a test to run exactly it). */
+export async function tagImage(state: NodeState, source: string, target: string): Promise<void> {
+  const sock = nodeLayout(state.dir).containerdSocket;
+  await run(join(state.nodeBin, "ctr"), ["--address", sock, "-n", "k8s.io", "images", "tag", "--force", source, target], { timeout: 30_000 });
 }
 
 /** The node's images as containerd lists them: name -> manifest digest. */
