@@ -1,8 +1,8 @@
 // The project's image as `make image` builds it (image/build.sh: cached by its inputs, instant
 // when nothing changed), and what its image.env says about it.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { runBuildScript } from "../../cluster/build-script.ts";
 
 const BUILD = join(import.meta.dirname, "..", "..", "..", "image", "build.sh");
 
@@ -23,17 +23,7 @@ let built: Promise<ProjectImage> | undefined;
 
 /** Once per process; build chatter goes to our stderr. */
 export function buildProjectImage(): Promise<ProjectImage> {
-  built ??= new Promise<string>((resolve, reject) => {
-    const child = spawn("bash", [BUILD], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const last = out.trim().split("\n").pop() ?? "";
-      if (code === 0 && last !== "") resolve(last);
-      else reject(new Error(`image/build.sh failed (exit ${String(code)})`));
-    });
-  }).then((dir) => parseImageEnv(readFileSync(join(dir, "image.env"), "utf8")));
+  built ??= runBuildScript(BUILD).then((dir) => parseImageEnv(readFileSync(join(dir, "image.env"), "utf8")));
   return built;
 }
 
