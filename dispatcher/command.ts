@@ -1,6 +1,7 @@
 // `agentify dispatcher`: polls Buildkite's stacks API for the queue's jobs and creates bare
 // Kubernetes Jobs for the agentify webhook to mutate. SIGTERM/SIGINT stop it and deregister the
 // stack within 5 s.
+import { flushCompileCache } from "node:module";
 import { Option } from "commander";
 import type { Command } from "commander";
 import type { Level } from "pino";
@@ -32,7 +33,7 @@ export function registerDispatcher(program: Command): void {
   command.addHelpText("after", "\nThe agent token comes from BUILDKITE_AGENT_TOKEN, else from the Secret named by --agent-token-secret (key BUILDKITE_AGENT_TOKEN).\n");
   command.action(async function (this: Command, flags: Record<string, unknown>) {
     // Loaded here, not at the top: every `agentify` subcommand imports this file, and the
-    // dispatcher's dependencies (@kubernetes/client-node alone is ~90 MB of RSS) are its own.
+    // dispatcher's dependencies are its own.
     const [{ resolveSettings }, { createLogger }, { startDispatcher }] = await Promise.all([
       import("./settings/resolve.ts"), import("./logger.ts"), import("./start.ts"),
     ]);
@@ -77,6 +78,8 @@ export function registerDispatcher(program: Command): void {
       logger.fatal({ err }, "dispatcher could not start");
       this.error(`agentify dispatcher: ${err instanceof Error ? err.message : String(err)}`, { exitCode: 1 });
     }
+    // With NODE_COMPILE_CACHE set, write what start-up compiled now: a killed pod never exits normally.
+    flushCompileCache();
     const shutdown = (signal: NodeJS.Signals) => {
       logger.info({ signal }, "shutting down");
       setTimeout(() => {

@@ -1,5 +1,7 @@
-// Prometheus metrics of one dispatcher (a registry per instance, so tests can run several).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+// Prometheus metrics of one dispatcher (a registry per instance, so tests can run several), on
+// the project's small registry (metrics/): the same exposition as prom-client, ~20 MB less RSS.
+import { registerProcessMetrics } from "../metrics/process.ts";
+import { Counter, Gauge, Histogram, Registry } from "../metrics/registry.ts";
 
 export interface MetricsSources {
   inFlight(): number;
@@ -9,7 +11,7 @@ export interface MetricsSources {
 
 export function createDispatcherMetrics(opts: { maxInFlight: number; defaultMetrics?: boolean }) {
   const registry = new Registry();
-  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "agentify_dispatcher_" });
+  if (opts.defaultMetrics) registerProcessMetrics(registry, "agentify_dispatcher_");
   const registers = [registry];
   let sources: MetricsSources | undefined;
 

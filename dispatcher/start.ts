@@ -17,7 +17,7 @@ import type { PreparedJob, QueuedJob } from "./dispatch-job.ts";
 import { startHttpEndpoints } from "./http/server.ts";
 import type { HttpEndpoints } from "./http/server.ts";
 import { DEFAULT_STACK_KEY } from "./job/names.ts";
-import { KubeClients, loadKubeConfig } from "./kube/clients.ts";
+import { KubeClients, loadKubeConnection } from "./kube/clients.ts";
 import { ClusterView } from "./kube/cluster-view.ts";
 import { queueKeyFor, stackTags } from "./loop/agent-tags.ts";
 import { DispatchLedger } from "./loop/ledger.ts";
@@ -96,7 +96,8 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
   const http: HttpEndpoints | undefined = httpPort ? await startHttpEndpoints({ ...httpPort, registry: metrics.registry, readiness: { notReadyReason } }) : undefined;
 
   try {
-    const kube = new KubeClients(opts.kubeConfig ?? loadKubeConfig(opts.kubeconfigPath), {
+    // The lean client (kube/http.ts): client-node is only loaded when a caller hands one in.
+    const kube = new KubeClients(opts.kubeConfig ?? loadKubeConnection(opts.kubeconfigPath), {
       namespace: config.namespace, qps: config["k8s-client-rate-limiter-qps"], burst: config["k8s-client-rate-limiter-burst"],
     });
     const { token, from } = await resolveToken({

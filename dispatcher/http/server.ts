@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
+import type { Registry } from "../../metrics/registry.ts";
 
 export interface Readiness {
   /** undefined when ready; otherwise why not. */

@@ -3,9 +3,10 @@
 // several KB, and a busy stack has thousands). Relists on 410 Gone and reports what changed
 // meanwhile as add/update/delete, so the caller's view never drifts from the apiserver's.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { ListPage } from "./clients.ts";
+import { ApiException } from "./http.ts";
+import type { KubeHttp } from "./http.ts";
 
 export interface Keyed {
   name: string;
@@ -25,7 +26,7 @@ export interface CompactInformerOptions<T extends Keyed> {
   path: string;
   labelSelector: string;
   list(labelSelector: string, limit: number, continueToken: string | undefined): Promise<ListPage<unknown>>;
-  watch: Watch;
+  watch: Pick<KubeHttp, "watch">;
   /** Facts from a typed (list) or raw (watch) object; undefined to ignore the object. */
   toFacts(object: unknown): T | undefined;
   handlers: InformerHandlers<T>;
@@ -151,34 +152,30 @@ export class CompactInformer<T extends Keyed> {
   #watchOnce(): Promise<"closed" | "gone" | "error"> {
     return new Promise((resolve) => {
       let gone = false;
-      const params = { labelSelector: this.#opts.labelSelector, resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 290 };
-      const onEvent = (type: string, object: unknown) => {
-        if (type === "ERROR") {
-          const code = (object as { code?: number } | null)?.code;
+      const query = { labelSelector: this.#opts.labelSelector, resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 290 };
+      const onEvent = (event: WatchEvent): void => {
+        if (event.type === "ERROR") {
+          const code = (event.object as { code?: number } | null)?.code;
           if (code === 410) {
             // Our resourceVersion is too old: end this watch now and relist.
             gone = true;
             this.#abort?.abort();
           } else {
-            this.#opts.logger.warn({ kind: this.#opts.kind, status: object }, "watch error event");
+            this.#opts.logger.warn({ kind: this.#opts.kind, status: event.object }, "watch error event");
           }
           return;
         }
-        this.#handleEvent({ type, object });
+        this.#handleEvent(event);
       };
-      const onDone = (err: unknown) => {
+      const onDone = (err?: Error): void => {
         this.#abort = undefined;
-        if (gone || (err as { statusCode?: number } | null)?.statusCode === 410) return resolve("gone");
-        if (!err || (err as { name?: string }).name === "TimeoutError" || (err as { name?: string }).name === "AbortError") return resolve("closed");
+        if (gone || (err instanceof ApiException && err.code === 410)) return resolve("gone");
+        if (!err || err.name === "AbortError") return resolve("closed");
         this.#opts.logger.warn({ err, kind: this.#opts.kind }, "watch failed; re-watching");
         resolve("error");
       };
-      this.#opts.watch.watch(this.#opts.path, params, onEvent, onDone)
-        .then((controller) => {
-          if (this.#stopped) controller.abort();
-          else this.#abort = controller;
-        })
-        .catch(onDone);
+      this.#abort = this.#opts.watch.watch(this.#opts.path, query, onEvent, onDone);
+      if (this.#stopped) this.#abort.abort();
     });
   }
 

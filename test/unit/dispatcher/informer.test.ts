@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import type { Watch } from "@kubernetes/client-node";
 import type { ListPage } from "../../../dispatcher/kube/clients.ts";
+import type { WatchEvent } from "../../../dispatcher/kube/http.ts";
 import { CompactInformer } from "../../../dispatcher/kube/informer.ts";
 import { eventually, silentLogger } from "./helpers.ts";
 
@@ -16,14 +16,18 @@ function obj(name: string, rv: string) {
 /** A scripted watch: each call takes the next script entry, a function driving the callbacks. */
 class FakeWatch {
   readonly calls: Record<string, unknown>[] = [];
-  readonly scripts: ((event: (type: string, o: unknown) => void, done: (err: unknown) => void) => void)[] = [];
+  readonly scripts: ((event: (type: string, o: unknown) => void, done: (err?: Error) => void) => void)[] = [];
 
-  async watch(_path: string, params: Record<string, unknown>, cb: (type: string, o: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
-    this.calls.push(params);
+  watch(_path: string, params: Record<string, unknown> | undefined, onEvent: (e: WatchEvent) => void, done: (err?: Error) => void): AbortController {
+    this.calls.push(params ?? {});
     const script = this.scripts.shift();
     const controller = new AbortController();
-    controller.signal.addEventListener("abort", () => done(null));
-    if (script) setTimeout(() => script(cb, done), 1);
+    controller.signal.addEventListener("abort", () => {
+      const err = new Error("aborted");
+      err.name = "AbortError";
+      done(err);
+    });
+    if (script) setTimeout(() => script((type, object) => onEvent({ type, object }), done), 1);
     return controller;
   }
 }
@@ -40,13 +44,13 @@ describe("dispatcher compact informer", () => {
         event("ADDED", obj("c", "11"));
         event("MODIFIED", obj("a", "12"));
         event("BOOKMARK", { metadata: { resourceVersion: "13" } });
-        done(null);
+        done();
       },
       (event) => event("ERROR", { code: 410, reason: "Expired" }),
     );
     const seen: string[] = [];
     const informer = new CompactInformer<Item>({
-      kind: "Thing", path: "/things", labelSelector: "x", watch: watch as unknown as Watch, logger: silentLogger(),
+      kind: "Thing", path: "/things", labelSelector: "x", watch, logger: silentLogger(),
       list: async () => lists.shift() ?? { items: [], resourceVersion: "30", continueToken: undefined },
       toFacts: (o) => ({ name: (o as ReturnType<typeof obj>).metadata.name, resourceVersion: (o as ReturnType<typeof obj>).metadata.resourceVersion }),
       handlers: {
@@ -74,7 +78,7 @@ describe("dispatcher compact informer", () => {
   it("keeps retrying the first list until it works", async () => {
     let attempts = 0;
     const informer = new CompactInformer<Item>({
-      kind: "Thing", path: "/things", labelSelector: "x", watch: new FakeWatch() as unknown as Watch, logger: silentLogger(),
+      kind: "Thing", path: "/things", labelSelector: "x", watch: new FakeWatch(), logger: silentLogger(),
       list: async () => {
         if (++attempts < 2) throw new Error("connection refused");
         return { items: [obj("a", "1")], resourceVersion: "1", continueToken: undefined };
