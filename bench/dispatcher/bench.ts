@@ -1,243 +1,233 @@
 #!/usr/bin/env node
-// Dispatcher benchmark (part of `make bench`), end to end on a real control plane with the
-// agentify webhook registered (failurePolicy: Fail; in this process) and the stacks API stand-in
-// (its own process, documented rate limits on):
-//   dispatcher: `agentify dispatcher` as a child process, polling every second; 1,000 jobs are
-//               scheduled at once, half a second after a poll (the average wait for the next
-//               one); time until the 1,000th agentified Job is stored (seen by a watch).
-//   floor:      a child process creating the same 1,000 Jobs, already agentified, directly with
-//               the same client and concurrency (job-creation-concurrency); same measure.
-// Runs floor, dispatcher, floor, dispatcher and compares the best of each; then once more with
-// `node --optimize-for-size`, for information.
-// Goals: dispatcher/floor ≤ 1.25; dispatcher peak RSS ≤ 150 MB. `--strict` exits 1 on a miss.
-// BENCH_VERBOSE=1 also prints when the 1st, 250th, 500th, 750th and 1000th Jobs were stored.
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Dispatcher benchmark (part of `make bench`), end to end on a real control plane (no node: the
+// Jobs' pods stay Pending) with `agentify webhook` registered (failurePolicy: Fail) and the stacks
+// API stand-in (its own process, documented rate limits on). Every process is started with the
+// Node flags and compile cache of the manifests.
+//   start-up    spawn to the first agentified Job stored, with the stand-in already holding 5
+//               jobs; median of 3, against the floor process doing the same (after one cold start
+//               that fills the compile cache, as building the image does).
+//   rounds      one dispatcher process through --rounds rounds of 1,000 jobs scheduled at once
+//               (half a poll interval after a poll); after each round the jobs are cancelled on
+//               the stand-in and the dispatcher deletes their Jobs, as after a cancelled build. The
+//               floor (floor.ts: the same stacks calls and creates with the same clients and
+//               concurrency, no informers) runs 1,000 jobs on its own queue in rounds 1, 4, 7, 10.
+// Goals: idle RSS (registered, polling, before any job) <= 80 MB; peak RSS over all rounds
+// <= 150 MB; CPU per dispatched job <= 2.5 ms; first Job <= 0.5 s after start; RSS after the
+// last round within 10% of after the first. `--strict` exits 1 on a miss.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Watch } from "@kubernetes/client-node";
-import { pino } from "pino";
 import { generateCa, issueServingCert, writeCertDir } from "../../certs/index.ts";
-import { buildBareJob } from "../../dispatcher/job/bare-job.ts";
-import { KubeClients, loadKubeConfig } from "../../dispatcher/kube/clients.ts";
-import { configFromObject } from "../../webhook/core/config/index.ts";
-import { agentify } from "../../webhook/core/index.ts";
-import type { JsonObject } from "../../webhook/core/index.ts";
-import { startWebhook } from "../../webhook/server/server.ts";
+import { KubeClients, loadKubeConnection } from "../../dispatcher/kube/clients.ts";
 import { startCluster } from "../../test/cluster/harness.ts";
 import type { Cluster } from "../../test/cluster/harness.ts";
+import { manifestNodeSettings } from "../support/manifest-node.ts";
+import { cpuSeconds, median, rssMb, verdict } from "../support/proc.ts";
+import { freePort, startServer } from "../webhook/servers.ts";
+import type { Running } from "../webhook/servers.ts";
+import { typicalJobReview } from "../webhook/typical-job.ts";
+import { okPolls, startDispatcher, startFloor } from "./processes.ts";
+import type { BenchEnv } from "./processes.ts";
 import { startStandinProcess } from "./standin-process.ts";
 import type { StandinProcess } from "./standin-process.ts";
+import { watchStored } from "./stored-jobs.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const FLOOR = fileURLToPath(new URL("./floor.ts", import.meta.url));
-const GOALS = { ratio: 1.25, rssMb: 150 };
+const GOALS = { idleRssMb: 80, peakRssMb: 150, cpuMsPerJob: 2.5, startupMs: 500, growth: 1.1 };
 const { values: args } = parseArgs({
   options: {
     jobs: { type: "string", default: "1000" },
-    rounds: { type: "string", default: "2" },
+    rounds: { type: "string", default: "10" },
+    startups: { type: "string", default: "3" },
     strict: { type: "boolean", default: false },
-    /** NODE_OPTIONS for the dispatcher and floor children (e.g. V8 heap flags). */
-    "node-options": { type: "string", default: "" },
+    root: { type: "string", default: fileURLToPath(new URL("../..", import.meta.url)) },
+    /** Replaces the manifest's Node flags (to try others; the goals are for the manifest's). */
+    "node-flags": { type: "string" },
   },
 });
 const JOBS = Number(args.jobs);
-const CONCURRENCY = 25;
-const QPS = 1000;
+const ROUNDS = Math.max(1, Number(args.rounds));
+const FLOOR_ROUNDS = new Set([1, 4, 7, 10, ROUNDS].filter((r) => r <= ROUNDS));
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+const steps = (count: number, queue: string) => Array.from({ length: count }, (_, i) => ({ command: `echo bench ${i}`, agents: { queue } }));
 
-/** The dispatcher's successful polls so far, from its /metrics. */
-async function okPolls(metricsPort: number): Promise<number> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    return Number(/^agentify_dispatcher_polls_total\{result="ok"\} (\d+)/m.exec(text)?.[1] ?? "0");
-  } catch {
-    return 0;
-  }
-}
-
-function configObject(namespace: string): Record<string, unknown> {
-  return {
-    namespace, queue: "bench", tags: ["queue=bench"], "max-in-flight": 0, "job-creation-concurrency": CONCURRENCY,
-    "k8s-client-rate-limiter-qps": QPS, "k8s-client-rate-limiter-burst": QPS, "poll-interval": "1s", "reservation-expiry-seconds": 300,
-    "pod-pending-timeout": "1h", "log-level": "warn",
-  };
-}
-
-/** Resolves with the time (performance.now) at which `count` Jobs have been stored in `namespace`. */
-async function watchStored(kube: KubeClients, namespace: string, count: number): Promise<{ done: Promise<number>; marks: number[]; stop(): void }> {
-  const list = await kube.listJobs("buildkite.com/job-uuid", 1, undefined);
-  let seen = 0;
-  let resolve: (t: number) => void = () => undefined;
-  const done = new Promise<number>((r) => (resolve = r));
-  const marks: number[] = [];
-  const controller = await new Watch(kube.kubeConfig).watch(`/apis/batch/v1/namespaces/${namespace}/jobs`, { resourceVersion: list.resourceVersion, labelSelector: "buildkite.com/job-uuid" },
-    (type: string, obj: { metadata?: { annotations?: Record<string, string> } }) => {
-      if (type !== "ADDED" || !obj.metadata?.annotations?.["buildkite.com/agentified"]) return;
-      seen++;
-      if (seen === 1 || seen % Math.max(1, Math.floor(count / 4)) === 0) marks.push(performance.now());
-      if (seen === count) resolve(performance.now());
-    }, () => undefined);
-  return { done, marks, stop: () => controller.abort() };
-}
-
-async function namespace(cluster: Cluster, name: string): Promise<void> {
-  await cluster.kubectl(["create", "namespace", name], { check: true });
-}
-
-function lines(child: ChildProcess): AsyncIterator<string> {
-  return createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-}
-
-async function runFloor(cluster: Cluster, dir: string, ns: string, kube: KubeClients): Promise<number> {
-  const config = configFromObject(configObject(ns), "bench");
-  const jobs = Array.from({ length: JOBS }, (_, i) => {
-    const uuid = crypto.randomUUID();
-    const bare = buildBareJob({
-      uuid, command: `echo bench ${i}`, priority: 0, agentQueryRules: ["queue=bench"], plugin: undefined, pluginJson: undefined,
-      env: { BUILDKITE_BUILD_URL: `https://buildkite.com/bench/p/builds/${i}`, BUILDKITE_BRANCH: "main", BUILDKITE_REPO: "https://github.com/buildkite/agent.git", BUILDKITE_PIPELINE_SLUG: "p" },
-    }, { namespace: ns, jobPrefix: "buildkite-", controllerId: "", image: config.image });
-    return agentify(bare as unknown as JsonObject, config);
-  });
-  const file = join(dir, `${ns}.json`);
-  writeFileSync(file, JSON.stringify(jobs));
-  const child = spawn(process.execPath, [FLOOR, file, cluster.kubeconfigPath, ns, String(CONCURRENCY), String(QPS)], {
-    stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NODE_OPTIONS: args["node-options"] },
-  });
-  const out = lines(child);
-  await out.next(); // ready
-  const stored = await watchStored(kube, ns, JOBS);
-  const t0 = performance.now();
-  child.stdin!.write("go\n");
-  const t1 = await stored.done;
-  if (process.env["BENCH_VERBOSE"]) console.log(`    floor marks: ${stored.marks.map((m) => Math.round(m - t0)).join(" ")}`);
-  const report = (await out.next()).value as string;
-  stored.stop();
-  if (!report.startsWith("done") || report.split(" ")[2] !== "0") throw new Error(`floor failed: ${report}`);
-  return t1 - t0;
-}
-
-/** VmHWM (peak) or VmRSS (now) of a process, in MB. */
-function rssMb(pid: number, field: "VmHWM" | "VmRSS"): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? "0");
-  return kb / 1024;
-}
-
-interface DispatchRun {
-  ms: number;
-  rssMb: number;
-  idleRssMb: number;
-}
-
-async function runDispatcher(cluster: Cluster, dir: string, ns: string, kube: KubeClients, standin: StandinProcess, nodeOptions: string, v8Flags: string[] = []): Promise<DispatchRun> {
-  const file = join(dir, `${ns}.yaml`);
-  const metricsPort = await freePort();
-  writeFileSync(file, JSON.stringify({ ...configObject(ns), id: ns, "prometheus-port": metricsPort }));
-  const child = spawn(process.execPath, [...v8Flags, join(ROOT, "bin/agentify.ts"), "dispatcher", "--config", file, "--kubeconfig", cluster.kubeconfigPath, "--endpoint", standin.url], {
-    env: { PATH: process.env["PATH"], BUILDKITE_AGENT_TOKEN: standin.token, NODE_OPTIONS: nodeOptions }, stdio: ["ignore", "inherit", "inherit"],
-  });
-  let exited = false;
-  const exit = new Promise((resolve) => child.once("exit", () => resolve((exited = true))));
-  try {
-    for (let i = 0; (await okPolls(metricsPort)) === 0; i++) {
-      if (i > 600 || exited) throw new Error(exited ? "dispatcher exited" : "dispatcher never polled");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const stored = await watchStored(kube, ns, JOBS);
-    // Schedule the jobs half a poll interval after a poll: the average wait for the next poll.
-    const polls = await okPolls(metricsPort);
-    while ((await okPolls(metricsPort)) === polls) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 500));
-    const idleRssMb = rssMb(child.pid ?? 0, "VmRSS");
-    const t0 = performance.now();
-    await standin.enqueue(Array.from({ length: JOBS }, (_, i) => ({ command: `echo bench ${i}`, agents: { queue: "bench" } })));
-    const t1 = await stored.done;
-    if (process.env["BENCH_VERBOSE"]) console.log(`    dispatcher marks: ${stored.marks.map((m) => Math.round(m - t0)).join(" ")}`);
-    stored.stop();
-    return { ms: t1 - t0, rssMb: rssMb(child.pid ?? 0, "VmHWM"), idleRssMb };
-  } finally {
-    child.kill("SIGTERM");
-    await exit;
-  }
-}
-
-const dir = mkdtempSync(join(tmpdir(), "agentify-dispatcher-bench-"));
-const logger = pino({ level: "silent" });
-let cluster: Cluster | undefined;
-let exitCode = 0;
-try {
-  console.log(`dispatcher benchmark: ${JOBS} jobs, concurrency ${CONCURRENCY}`);
-  cluster = await startCluster();
-  console.log(`  control plane up in ${(cluster.startupMs / 1000).toFixed(1)} s`);
-  const ca = generateCa({ commonName: "agentify-dispatcher-bench" });
-  writeCertDir(dir, { ca, serving: issueServingCert(ca, { service: "agentify", namespace: "bench", ips: ["127.0.0.1"] }) });
-  const webhook = await startWebhook({ config: configFromObject(configObject("bench"), "bench"), certDir: dir, host: "127.0.0.1", port: 0, metricsPort: 0, logger });
+async function registerWebhook(cluster: Cluster, webhook: Running, caCert: string): Promise<void> {
   await cluster.kubectl(["apply", "-f", "-"], {
     check: true,
     input: JSON.stringify({
       apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name: "agentify-bench" },
       webhooks: [{
-        name: "jobs.agentify.buildkite.com", clientConfig: { url: webhook.mutateUrl, caBundle: Buffer.from(ca.cert).toString("base64") },
+        name: "jobs.agentify.buildkite.com", clientConfig: { url: webhook.url, caBundle: Buffer.from(caCert).toString("base64") },
         rules: [{ operations: ["CREATE"], apiGroups: ["batch"], apiVersions: ["v1"], resources: ["jobs"], scope: "Namespaced" }],
         objectSelector: { matchExpressions: [{ key: "buildkite.com/job-uuid", operator: "Exists" }] },
         failurePolicy: "Fail", sideEffects: "None", admissionReviewVersions: ["v1"], timeoutSeconds: 10,
       }],
     }),
   });
-  await new Promise((r) => setTimeout(r, 2000)); // the apiserver loads webhook configurations asynchronously
-  const standin = await startStandinProcess(await freePort());
-  const floors: number[] = [];
-  const dispatches: DispatchRun[] = [];
-  const clients = (ns: string) => new KubeClients(loadKubeConfig(cluster!.kubeconfigPath), { namespace: ns, qps: QPS, burst: QPS });
-  const show = (label: string, run: DispatchRun) =>
-    console.log(`  ${label}: ${(run.ms / 1000).toFixed(2)} s, RSS ${run.idleRssMb.toFixed(0)} MB idle, ${run.rssMb.toFixed(0)} MB peak`);
-  for (let round = 1; round <= Number(args.rounds); round++) {
-    await namespace(cluster, `floor-${round}`);
-    floors.push(await runFloor(cluster, dir, `floor-${round}`, clients(`floor-${round}`)));
-    console.log(`  round ${round} floor:      ${(floors.at(-1)! / 1000).toFixed(2)} s`);
-    await namespace(cluster, `dispatch-${round}`);
-    dispatches.push(await runDispatcher(cluster, dir, `dispatch-${round}`, clients(`dispatch-${round}`), standin, args["node-options"]));
-    show(`round ${round} dispatcher`, dispatches.at(-1)!);
-  }
-  // For information: the same dispatcher with V8's size-optimised heap (`node --optimize-for-size`;
-  // NODE_OPTIONS does not accept that flag), which halves its RSS for more garbage collection.
-  await namespace(cluster, "dispatch-small-heap");
-  const small = await runDispatcher(cluster, dir, "dispatch-small-heap", clients("dispatch-small-heap"), standin, args["node-options"], ["--optimize-for-size"]);
-  show("with node --optimize-for-size", small);
-  const floor = Math.min(...floors);
-  const dispatch = Math.min(...dispatches.map((d) => d.ms));
-  const rss = Math.max(...dispatches.map((d) => d.rssMb));
-  const ratio = dispatch / floor;
-  const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
-  console.log(`floor (direct creates):   ${(floor / 1000).toFixed(2)} s  (${Math.round(JOBS / (floor / 1000))} Jobs/s)`);
-  console.log(`dispatcher (end to end):  ${(dispatch / 1000).toFixed(2)} s  (${Math.round(JOBS / (dispatch / 1000))} Jobs/s; includes 0.5 s waiting for the next poll)`);
-  console.log(`ratio dispatcher/floor:   ${ratio.toFixed(2)}  goal ≤ ${GOALS.ratio}  ${verdict(ratio <= GOALS.ratio)}`);
-  console.log(`dispatcher peak RSS:      ${rss.toFixed(0)} MB  goal ≤ ${GOALS.rssMb} MB  ${verdict(rss <= GOALS.rssMb)}`);
-  console.log(`  (small heap: ratio ${(small.ms / floor).toFixed(2)}, peak RSS ${small.rssMb.toFixed(0)} MB; information only)`);
-  const calls = await standin.calls();
-  console.log(`  stacks API: ${calls.length} calls, ${calls.filter((c) => c.status === 429).length} answered 429 (documented rate limits on)`);
-  if (args.strict && (ratio > GOALS.ratio || rss > GOALS.rssMb)) exitCode = 1;
-  await standin.stop();
-  await webhook.shutdown({ delayMs: 0, timeoutMs: 500 });
-} catch (err) {
-  console.error(err);
-  exitCode = 1;
-} finally {
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await sleep(2000); // the apiserver loads webhook configurations asynchronously
 }
-process.exit(exitCode);
+
+interface Context {
+  cluster: Cluster;
+  bench: BenchEnv;
+  standin: StandinProcess;
+  kube(namespace: string): KubeClients;
+  namespace(name: string): Promise<string>;
+}
+
+/** Spawn to first agentified Job stored, the stand-in already holding 5 jobs. */
+async function startup(ctx: Context, what: "dispatcher" | "floor", name: string): Promise<number> {
+  const ns = await ctx.namespace(name);
+  const queue = `start-${name}`;
+  const kube = ctx.kube(ns);
+  const stored = await watchStored(kube, 5);
+  const ids = await ctx.standin.enqueue(steps(5, queue));
+  const proc = what === "dispatcher" ? startDispatcher(ctx.bench, ns, queue, await freePort()) : await startFloor(ctx.bench, ns, queue, 5, true);
+  try {
+    const first = await stored.first;
+    await stored.all;
+    return first - proc.spawnedAt;
+  } finally {
+    stored.stop();
+    await proc.stop();
+    kube.close();
+    await ctx.standin.cancel(ids); // so that they never come back to another stack when their reservation lapses
+  }
+}
+
+/** Waits for the next successful poll, then half an interval: the average wait for the one after. */
+async function afterPoll(metricsPort: number): Promise<void> {
+  const polls = await okPolls(metricsPort);
+  while ((await okPolls(metricsPort)) === polls) await sleep(5);
+  await sleep(500);
+}
+
+async function floorRound(ctx: Context, round: number): Promise<{ ms: number; cpuMs: number }> {
+  const ns = await ctx.namespace(`floor-${round}`);
+  const kube = ctx.kube(ns);
+  const floor = await startFloor(ctx.bench, ns, "bench-floor", JOBS, false);
+  const stored = await watchStored(kube, JOBS);
+  let ids: string[] = [];
+  try {
+    ids = await ctx.standin.enqueue(steps(JOBS, "bench-floor"));
+    const t0 = performance.now();
+    floor.go();
+    const t1 = await stored.all;
+    const report = await floor.done;
+    return { ms: t1 - t0, cpuMs: Number(report.split(" ")[3]) / JOBS };
+  } finally {
+    stored.stop();
+    await floor.stop();
+    kube.close();
+    await ctx.standin.cancel(ids);
+  }
+}
+
+async function main(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "agentify-dispatcher-bench-"));
+  let cluster: Cluster | undefined;
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    console.log(`dispatcher benchmark: ${JOBS} jobs x ${ROUNDS} rounds, node ${process.version}`);
+    cluster = await startCluster({ node: false });
+    const kubeconfig = cluster.kubeconfigPath;
+    const ca = generateCa({ commonName: "agentify-dispatcher-bench" });
+    const certDir = join(dir, "certs");
+    writeCertDir(certDir, { ca, serving: issueServingCert(ca, { service: "agentify", namespace: "bench", ips: ["127.0.0.1"] }) });
+    const webhookNode = manifestNodeSettings(args.root, "webhook.yaml", "webhook");
+    const webhook = await startServer({ name: "webhook", kind: "webhook", body: typicalJobReview(), args: ["--log-level", "warn", "--audit-level", "debug"] },
+      { root: args.root, certDir, ca: ca.cert, answerFile: "", node: webhookNode, compileCacheDir: join(dir, "webhook-cache") });
+    stops.push(() => webhook.stop());
+    await registerWebhook(cluster, webhook, ca.cert);
+    const standin = await startStandinProcess(await freePort());
+    stops.push(() => standin.stop());
+    const node = manifestNodeSettings(args.root, "dispatcher.yaml", "dispatcher");
+    if (args["node-flags"] !== undefined) node.flags = args["node-flags"].split(/\s+/).filter(Boolean);
+    console.log(`  control plane up in ${(cluster.startupMs / 1000).toFixed(1)} s; node flags from the manifest: ${node.flags.join(" ") || "(none)"}; compile cache: ${node.compileCache ? "yes" : "no"}`);
+    const bench: BenchEnv = { root: args.root, dir, kubeconfig, endpoint: standin.url, token: standin.token, node, compileCacheDir: join(dir, "cache") };
+    const ctx: Context = {
+      cluster, bench, standin,
+      kube: (ns) => new KubeClients(loadKubeConnection(kubeconfig), { namespace: ns, qps: 1000, burst: 1000 }),
+      namespace: async (name) => {
+        await cluster!.kubectl(["create", "namespace", name], { check: true });
+        return name;
+      },
+    };
+
+    const cold = await startup(ctx, "dispatcher", "start-cold");
+    const starts = { dispatcher: [] as number[], floor: [] as number[] };
+    for (let i = 0; i < Number(args.startups); i++) {
+      starts.dispatcher.push(await startup(ctx, "dispatcher", `start-d${i}`));
+      starts.floor.push(await startup(ctx, "floor", `start-f${i}`));
+    }
+    console.log(`  start-up: dispatcher ${starts.dispatcher.map((t) => t.toFixed(0)).join(", ")} ms (cold ${cold.toFixed(0)}); floor ${starts.floor.map((t) => t.toFixed(0)).join(", ")} ms`);
+
+    const ns = await ctx.namespace("dispatch");
+    const kube = ctx.kube(ns);
+    const metricsPort = await freePort();
+    const dispatcher = startDispatcher(bench, ns, "bench", metricsPort);
+    stops.push(() => dispatcher.stop());
+    for (let i = 0; (await okPolls(metricsPort)) === 0; i++) {
+      if (i > 600 || dispatcher.child.exitCode !== null) throw new Error("the dispatcher never polled");
+      await sleep(50);
+    }
+    await afterPoll(metricsPort);
+    const idleRssMb = rssMb(dispatcher.pid);
+    const floors: { ms: number; cpuMs: number }[] = [];
+    const rounds: { ms: number; cpuMs: number; rssAfterMb: number }[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      if (FLOOR_ROUNDS.has(round)) floors.push(await floorRound(ctx, round));
+      const stored = await watchStored(kube, JOBS);
+      await afterPoll(metricsPort);
+      const cpu0 = cpuSeconds(dispatcher.pid);
+      const t0 = performance.now();
+      const ids = await standin.enqueue(steps(JOBS, "bench"));
+      const t1 = await stored.all;
+      stored.stop();
+      await sleep(1000); // notifications and other trailing work of the round
+      const cpuMs = ((cpuSeconds(dispatcher.pid) - cpu0) * 1000) / JOBS;
+      await standin.cancel(ids);
+      for (let waited = 0; (await kube.listJobs("buildkite.com/job-uuid", 1, undefined)).items.length > 0; waited += 200) {
+        if (waited > 120_000) throw new Error(`round ${round}: the dispatcher did not delete the cancelled jobs' Jobs within 2 minutes`);
+        await sleep(200);
+      }
+      await sleep(2000); // the dispatcher sees the deletes
+      rounds.push({ ms: t1 - t0, cpuMs, rssAfterMb: rssMb(dispatcher.pid) });
+      const f = floors.at(-1);
+      console.log(`  round ${String(round).padStart(2)}: dispatcher ${((t1 - t0) / 1000).toFixed(2)} s, ${cpuMs.toFixed(2)} ms CPU/job, RSS ${rounds.at(-1)!.rssAfterMb.toFixed(0)} MB after` +
+        (FLOOR_ROUNDS.has(round) && f ? `; floor ${(f.ms / 1000).toFixed(2)} s, ${f.cpuMs.toFixed(2)} ms CPU/job` : ""));
+    }
+    const peakRssMb = rssMb(dispatcher.pid, "VmHWM");
+    kube.close();
+
+    const cpu = median(rounds.map((r) => r.cpuMs));
+    const floorCpu = median(floors.map((f) => f.cpuMs));
+    const time = median(rounds.map((r) => r.ms));
+    const floorTime = median(floors.map((f) => f.ms));
+    const start = median(starts.dispatcher);
+    const [firstRss, lastRss] = [rounds[0]!.rssAfterMb, rounds.at(-1)!.rssAfterMb];
+    console.log(`  1,000 jobs: dispatcher ${(time / 1000).toFixed(2)} s (includes ~0.5 s to the next poll), floor ${(floorTime / 1000).toFixed(2)} s: ${(time / floorTime).toFixed(2)}x (medians)`);
+    const goals: [string, boolean][] = [
+      [`dispatcher idle RSS ${idleRssMb.toFixed(1)} MB <= ${GOALS.idleRssMb} MB`, idleRssMb <= GOALS.idleRssMb],
+      [`dispatcher peak RSS over ${ROUNDS} rounds ${peakRssMb.toFixed(1)} MB <= ${GOALS.peakRssMb} MB`, peakRssMb <= GOALS.peakRssMb],
+      [`CPU per dispatched job ${cpu.toFixed(2)} ms <= ${GOALS.cpuMsPerJob} ms (floor: ${floorCpu.toFixed(2)} ms, ${(cpu / floorCpu).toFixed(2)}x)`, cpu <= GOALS.cpuMsPerJob],
+      [`first Job ${start.toFixed(0)} ms after start <= ${GOALS.startupMs} ms (floor: ${median(starts.floor).toFixed(0)} ms)`, start <= GOALS.startupMs],
+      [`RSS after round ${ROUNDS} ${lastRss.toFixed(1)} MB within ${((GOALS.growth - 1) * 100).toFixed(0)}% of after round 1 (${firstRss.toFixed(1)} MB): ${(lastRss / firstRss).toFixed(2)}x`, lastRss <= firstRss * GOALS.growth],
+    ];
+    for (const [text, ok] of goals) console.log(`${verdict(ok)} ${text}`);
+    const calls = await standin.calls();
+    console.log(`  stacks API: ${calls.length} calls, ${calls.filter((c) => c.status === 429).length} answered 429 (documented rate limits on)`);
+    return args.strict && goals.some(([, ok]) => !ok) ? 1 : 0;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.exit(await main().catch((err: unknown) => {
+  console.error(err);
+  return 1;
+}));

@@ -10,7 +10,10 @@ const CLI = fileURLToPath(new URL("../../test/standin/cli.ts", import.meta.url))
 export interface StandinProcess {
   url: string;
   token: string;
-  enqueue(steps: unknown[]): Promise<void>;
+  /** One build of `steps`; resolves with the job ids. */
+  enqueue(steps: unknown[]): Promise<string[]>;
+  /** Cancels the jobs (as a user would in Buildkite), `concurrency` requests at a time. */
+  cancel(ids: readonly string[], concurrency?: number): Promise<void>;
   /** Every call recorded (one request: use at the end). */
   calls(): Promise<{ endpoint: string | null; status: number | null }[]>;
   stop(): Promise<void>;
@@ -28,14 +31,26 @@ export async function startStandinProcess(port: number): Promise<StandinProcess>
   }
   if (!url || !token) throw new Error("stand-in did not start");
   const control = new URL("/_standin/", url).toString();
-  const post = async (path: string, body: unknown) => {
+  const post = async (path: string, body: unknown): Promise<unknown> => {
     const res = await fetch(control + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`stand-in ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
   };
   return {
     url,
     token,
-    enqueue: (steps) => post("builds", { steps }),
+    enqueue: async (steps) => ((await post("builds", { steps })) as { ids: string[] }).ids,
+    cancel: async (ids, concurrency = 20) => {
+      let next = 0;
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < ids.length) {
+          const res = await fetch(`${control}jobs/${ids[next++]}/cancel`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+          // 409: already finished or cancelled, which is what we want.
+          if (!res.ok && res.status !== 409) throw new Error(`stand-in cancel: ${res.status} ${await res.text()}`);
+          await res.arrayBuffer();
+        }
+      }));
+    },
     calls: async () => (await (await fetch(control + "calls")).json()) as { endpoint: string | null; status: number | null }[],
     stop: async () => {
       const exited = new Promise((resolve) => child.once("exit", resolve));

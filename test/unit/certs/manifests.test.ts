@@ -191,6 +191,7 @@ describe("manifests", () => {
     assert.deepEqual(at(pod, "containers.0.livenessProbe.httpGet"), { path: "/healthz", port: "metrics" });
     assert.deepEqual(at(pod, "containers.0.readinessProbe.httpGet"), { path: "/readyz", port: "metrics" });
     assert.deepEqual(at(pod, "containers.0.env"), [
+      { name: "NODE_COMPILE_CACHE", value: "/app/.cache/node-compile-cache" },
       { name: "BUILDKITE_AGENT_TOKEN", valueFrom: { secretKeyRef: { name: "buildkite-agent-token", key: "BUILDKITE_AGENT_TOKEN" } } },
     ]);
   });

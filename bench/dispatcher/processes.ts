@@ -1,0 +1,99 @@
+// The processes the dispatcher benchmark measures: `agentify dispatcher` started as the manifests
+// start it (the container's Node flags and compile cache), and its floor (floor.ts) with the
+// same flags. Both read the stand-in and the control plane the bench started.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { NodeSettings } from "../support/manifest-node.ts";
+
+const FLOOR = fileURLToPath(new URL("./floor.ts", import.meta.url));
+export const CONCURRENCY = 25;
+export const QPS = 1000;
+
+export interface BenchEnv {
+  root: string;
+  dir: string;
+  kubeconfig: string;
+  endpoint: string;
+  token: string;
+  node: NodeSettings;
+  compileCacheDir: string;
+}
+
+export interface Child {
+  child: ChildProcess;
+  pid: number;
+  spawnedAt: number;
+  /** SIGTERM, then wait for the exit. */
+  stop(): Promise<void>;
+}
+
+function env(bench: BenchEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env["PATH"], HOME: process.env["HOME"], ...(bench.node.compileCache ? { NODE_COMPILE_CACHE: bench.compileCacheDir } : {}), ...extra };
+}
+
+function handle(child: ChildProcess, spawnedAt: number): Child {
+  const exit = once(child, "exit");
+  return {
+    child, pid: child.pid!, spawnedAt,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exit;
+    },
+  };
+}
+
+/** The dispatcher's config for a namespace (it is also its stack key). */
+export function dispatcherConfig(namespace: string, queue: string, metricsPort: number): Record<string, unknown> {
+  return {
+    namespace, id: namespace, queue, tags: [`queue=${queue}`], "max-in-flight": 0, "job-creation-concurrency": CONCURRENCY,
+    "k8s-client-rate-limiter-qps": QPS, "k8s-client-rate-limiter-burst": QPS, "poll-interval": "1s", "reservation-expiry-seconds": 300,
+    "pod-pending-timeout": "1h", "empty-job-grace-period": "1h", "job-cancel-checker-poll-interval": "1s", "log-level": "warn", "prometheus-port": metricsPort,
+  };
+}
+
+export function startDispatcher(bench: BenchEnv, namespace: string, queue: string, metricsPort: number): Child {
+  const file = join(bench.dir, `${namespace}.json`);
+  writeFileSync(file, JSON.stringify(dispatcherConfig(namespace, queue, metricsPort)));
+  const args = [...bench.node.flags, join(bench.root, "bin", "agentify.ts"), "dispatcher", "--config", file, "--kubeconfig", bench.kubeconfig, "--endpoint", bench.endpoint];
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, args, { env: env(bench, { BUILDKITE_AGENT_TOKEN: bench.token }), stdio: ["ignore", "inherit", "inherit"] });
+  return handle(child, spawnedAt);
+}
+
+export interface Floor extends Child {
+  /** Resolves with the floor's report: "done <ms> <failed> <cpu ms>". */
+  done: Promise<string>;
+  /** Starts the work (not needed with now = true). */
+  go(): void;
+}
+
+/** The floor for `count` jobs; with now = false it waits for go() after printing "ready". */
+export async function startFloor(bench: BenchEnv, namespace: string, queue: string, count: number, now: boolean): Promise<Floor> {
+  const args = [...bench.node.flags, FLOOR, bench.endpoint, bench.token, bench.kubeconfig, namespace, queue, String(count), String(CONCURRENCY), ...(now ? ["--now"] : [])];
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, args, { env: env(bench), stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  if (!now && (await lines.next()).value !== "ready") throw new Error("the floor did not start");
+  const done = lines.next().then((line) => {
+    const report = String(line.value ?? "");
+    if (!report.startsWith("done") || report.split(" ")[2] !== "0") throw new Error(`floor failed: ${report}`);
+    return report;
+  });
+  done.catch(() => undefined);
+  return { ...handle(child, spawnedAt), done, go: () => void child.stdin!.write("go\n") };
+}
+
+/** The dispatcher's successful polls so far, from its /metrics (0 while it is not serving). */
+export async function okPolls(metricsPort: number): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return Number(/^agentify_dispatcher_polls_total\{result="ok"\} (\d+)/m.exec(text)?.[1] ?? "0");
+  } catch {
+    return 0;
+  }
+}
