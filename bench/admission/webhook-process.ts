@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { manifestNodeSettings } from "../support/manifest-node.ts";
+import { load } from "../webhook/load.ts";
 import { startServer } from "../webhook/servers.ts";
 import { typicalJobReview } from "../webhook/typical-job.ts";
 
@@ -16,6 +17,8 @@ export interface WebhookProcess {
   url: string;
   metricsUrl: string;
   pid: number;
+  /** `reviews` typical reviews sent directly, 10 at a time: JIT-compiled as a webhook that has been running is. */
+  warm(reviews: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export async function startWebhookProcess(certDir: string, ca: string): Promise<
   const server = await startServer({ name: "webhook", kind: "webhook", body: typicalJobReview() }, ctx);
   return {
     url: server.url, metricsUrl: server.metricsUrl, pid: server.pid,
+    warm: async (reviews) => void (await load(server, 10, { amount: reviews })),
     stop: async () => {
       await server.stop();
       rmSync(cacheDir, { recursive: true, force: true });
