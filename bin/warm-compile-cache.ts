@@ -18,5 +18,15 @@ await Promise.all([
   import("../dispatcher/logger.ts"),
   import("../dispatcher/start.ts"),
 ]);
+// The cache holds the code of functions that have run: run the admission path once.
+const { agentify, defaultConfig, patchFor, redactPatch } = await import("../webhook/core/index.ts");
+const sample = {
+  apiVersion: "batch/v1", kind: "Job",
+  metadata: { name: "buildkite-0190a1b2-c3d4-4e5f-8a6b-7c8d9e0f1a2b", labels: { "buildkite.com/job-uuid": "0190a1b2-c3d4-4e5f-8a6b-7c8d9e0f1a2b" } },
+  spec: { suspend: true, template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "alpine", command: ["true"] }] } } },
+};
+const config = defaultConfig();
+const agentified = agentify(sample, config);
+redactPatch(patchFor(sample, agentified), agentified, config);
 flushCompileCache();
 console.log(`compile cache warmed in ${getCompileCacheDir()}`);

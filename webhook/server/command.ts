@@ -76,6 +76,8 @@ async function runWebhook(flags: WebhookFlags): Promise<void> {
       auditLevel: flags.auditLevel,
       certPollIntervalMs: flags.certPollInterval,
       ...(beforeAdmit === undefined ? {} : { beforeAdmit }),
+      // Again once a review has run: the cache then also holds the admission path's code.
+      afterFirstReview: () => flushCompileCache(),
     });
     exitOnSignals(webhook, logger, { drainDelayMs: flags.shutdownDelay, timeoutMs: flags.shutdownTimeout });
     // With NODE_COMPILE_CACHE set, write what start-up compiled now, not at exit: a pod is

@@ -28,6 +28,8 @@ export interface AdmissionHandlerDeps {
   maxBodyBytes: number;
   /** Test hook, awaited before the core runs (e.g. to hold a request open during shutdown). */
   beforeAdmit?: () => Promise<void>;
+  /** Called once, after the first review is answered and audited. */
+  afterFirstReview?: () => void;
 }
 
 /** What is known about the review so far; an exception is answered with as much as was learnt. */
@@ -100,5 +102,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, deps: AdmissionH
 }
 
 export function createAdmissionHandler(deps: AdmissionHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => void serve(req, res, deps);
+  let first = deps.afterFirstReview;
+  return (req, res) => {
+    const served = serve(req, res, deps);
+    if (first === undefined) return;
+    const call = first;
+    first = undefined;
+    void served.then(call);
+  };
 }

@@ -50,6 +50,8 @@ export interface WebhookOptions {
   core?: AdmissionCore;
   /** Test hook, awaited before each admission reaches the core. */
   beforeAdmit?: () => Promise<void>;
+  /** Called once, after the first review is answered (the CLI writes the compile cache then). */
+  afterFirstReview?: () => void;
 }
 
 export interface ShutdownOptions {
@@ -135,6 +137,7 @@ export async function startWebhook(options: WebhookOptions): Promise<WebhookServ
     metrics,
     maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     ...(options.beforeAdmit === undefined ? {} : { beforeAdmit: options.beforeAdmit }),
+    ...(options.afterFirstReview === undefined ? {} : { afterFirstReview: options.afterFirstReview }),
   });
   const app = createWebhookApp({ admissionHandler, readiness, logger });
   const server = createServer({ cert: pair.cert, key: pair.key, minVersion }, app);

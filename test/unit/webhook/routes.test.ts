@@ -38,6 +38,17 @@ describe("webhook routes", function () {
     }
   });
 
+  it("calls afterFirstReview once, after the first review is answered", async () => {
+    let calls = 0;
+    const once = await startTestWebhook({ afterFirstReview: () => void calls++ });
+    try {
+      for (let i = 0; i < 3; i++) await send(once.webhook.url, JSON.stringify(jobReview()), { path: "/mutate/jobs" });
+      assert.equal(calls, 1);
+    } finally {
+      await once.webhook.close();
+    }
+  });
+
   it("refuses other methods: 405 with Allow on the review path, 404 elsewhere", async () => {
     const put = await send(test.webhook.url, "{}", { method: "PUT", path: "/mutate/jobs" });
     assert.equal(put.status, 405);
