@@ -17,7 +17,7 @@ import { MAX_RESERVE_BATCH } from "./monitor.ts";
 export interface BuildkiteSyncDeps {
   client: Pick<StacksClient, "batchReserveJobs">;
   stackKey: string;
-  states: Pick<StateLookup, "states">;
+  states: Pick<StateLookup, "states"> & Partial<Pick<StateLookup, "finishedByUs">>;
   ledger: DispatchLedger;
   /** Takes a job out of the waiting queues (reserved, or built and waiting to be created). */
   unqueue(uuid: string): boolean;
@@ -84,6 +84,8 @@ export class BuildkiteSync {
       }
       this.#reservedAt.delete(uuid);
       if (AGENT_OWNED_STATES.has(state) && state !== "canceling") continue;
+      // Finished by our own watchers: the Job stays until its TTL, with the failed pod to inspect.
+      if (this.#deps.states.finishedByUs?.(uuid)) continue;
       // Cancelled, or ended some other way, while no pod of ours runs it: nothing will ever run it.
       await this.#drop(uuid, state, jobsByUuid.get(uuid));
     }

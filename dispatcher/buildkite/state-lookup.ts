@@ -29,6 +29,8 @@ export class StateLookup {
   readonly #deps: StateLookupDeps;
   #waiting: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Jobs this dispatcher finished itself (a watcher's failure report), until their Job is gone. */
+  readonly #finishedByUs = new Set<string>();
 
   constructor(deps: StateLookupDeps) {
     this.#deps = deps;
@@ -40,6 +42,22 @@ export class StateLookup {
       this.#waiting.push({ uuid, resolve, reject });
       if (this.#timer === undefined) this.#timer = setTimeout(() => void this.#flush(), this.#deps.windowMs ?? 20);
     });
+  }
+
+  /**
+   * A job we finished on Buildkite ourselves: its Kubernetes Job stays until its TTL (so its failed
+   * pod, logs and events can be read), instead of being deleted as a job that ended elsewhere.
+   */
+  noteFinishedByUs(uuid: string): void {
+    this.#finishedByUs.add(uuid);
+  }
+
+  finishedByUs(uuid: string): boolean {
+    return this.#finishedByUs.has(uuid);
+  }
+
+  forgetFinishedByUs(uuid: string): void {
+    this.#finishedByUs.delete(uuid);
   }
 
   /** States of many jobs at once (chunked); UUIDs Buildkite does not know are missing. */

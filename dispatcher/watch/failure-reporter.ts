@@ -19,7 +19,7 @@ export interface FailureReport {
 }
 
 export interface FailureReporterDeps {
-  lookup: Pick<StateLookup, "state">;
+  lookup: Pick<StateLookup, "state"> & Partial<Pick<StateLookup, "noteFinishedByUs" | "forgetFinishedByUs">>;
   finisher: Pick<Finisher, "finish">;
   notifier: Pick<Notifier, "notify">;
   logger: Logger;
@@ -43,6 +43,7 @@ export class FailureReporter {
   forget(uuid: string): void {
     this.#handled.delete(uuid);
     this.#notified.delete(uuid);
+    this.#deps.lookup.forgetFinishedByUs?.(uuid);
   }
 
   get handledCount(): number {
@@ -58,6 +59,7 @@ export class FailureReporter {
       if (state !== undefined && WAITING_STATES.has(state)) {
         const detail = await report.detail();
         this.#handled.add(uuid);
+        this.#deps.lookup.noteFinishedByUs?.(uuid);
         log.warn({ state, detail: detail.split("\n")[0] }, "job cannot run; finishing it on Buildkite");
         void this.#deps.finisher.finish(uuid, detail, report.reason);
         await report.after?.().catch((err: unknown) => log.warn({ err }, "clean-up after finishing failed"));

@@ -114,11 +114,10 @@ describe("watchers on the real node: failed pods finish their Buildkite job once
     expectFinishedOnce(e, id);
   });
 
-  // Skipped until the Buildkite sync leaves alone the Jobs of jobs the watchers finished: it
-  // deletes the Kubernetes Job of every job that ended while its pod was Pending (a failed init
-  // container leaves the pod Pending for a moment), so the failed pod, its logs and its events are
-  // gone within a second instead of staying until job-ttl.
-  it.skip("an init container that exits 7: its pod is kept, so kubectl logs shows the failure", async () => {
+  // The Buildkite sync once deleted the Kubernetes Job of every job that ended while its pod was
+  // Pending (a failed init container leaves the pod Pending for a moment), the watchers' own
+  // finishes included, so the failed pod, its logs and its events were gone within a second.
+  it("an init container that exits 7: its pod is kept, so kubectl logs shows the failure", async () => {
     const { id } = job("initFails");
     await e.finished(id, 60_000);
     await recorder(e).until(id, "terminal", (p) => isTerminal(p.pod));
