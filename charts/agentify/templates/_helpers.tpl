@@ -1,0 +1,123 @@
+{{/* Names, labels and the values every template shares. */}}
+{{- define "agentify.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "agentify.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "agentify.webhook" -}}{{ include "agentify.fullname" . | trunc 55 | trimSuffix "-" }}-webhook{{- end -}}
+{{- define "agentify.dispatcher" -}}{{ include "agentify.fullname" . | trunc 52 | trimSuffix "-" }}-dispatcher{{- end -}}
+
+{{/* Common labels; $component is "webhook" or "dispatcher" (or "" for shared objects). */}}
+{{- define "agentify.labels" -}}
+{{- $root := index . 0 -}}{{- $component := index . 1 -}}
+helm.sh/chart: {{ printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: agentify
+app.kubernetes.io/managed-by: {{ $root.Release.Service }}
+app.kubernetes.io/version: {{ $root.Chart.AppVersion | quote }}
+{{- if $component }}
+{{ include "agentify.selectorLabels" (list $root $component) }}
+{{- else }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+{{- end }}
+{{- with $root.Values.labels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "agentify.selectorLabels" -}}
+{{- $root := index . 0 -}}{{- $component := index . 1 -}}
+app.kubernetes.io/name: {{ include "agentify.name" $root }}-{{ $component }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/component: {{ $component }}
+{{- end -}}
+
+{{/* A namespaced object's metadata: (list root component name). */}}
+{{- define "agentify.meta" -}}
+{{- $root := index . 0 -}}
+name: {{ index . 2 }}
+namespace: {{ $root.Release.Namespace }}
+labels:
+  {{- include "agentify.labels" (list $root (index . 1)) | nindent 2 }}
+{{- with $root.Values.annotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* The agent token Secret: the user's, or the chart's. */}}
+{{- define "agentify.tokenSecret" -}}
+{{- if .Values.agentStackSecret -}}{{ .Values.agentStackSecret }}{{- else -}}{{ include "agentify.fullname" . }}-agent-token{{- end -}}
+{{- end -}}
+
+{{/* The webhook's TLS Secret. */}}
+{{- define "agentify.tlsSecret" -}}
+{{- if eq .Values.webhook.certs.source "existingSecret" -}}{{ required "webhook.certs.existingSecret is required with webhook.certs.source=existingSecret" .Values.webhook.certs.existingSecret }}{{- else -}}{{ include "agentify.webhook" . }}-tls{{- end -}}
+{{- end -}}
+
+{{/* The config file: the user's `config`, with the keys the chart must own. */}}
+{{- define "agentify.config" -}}
+{{- $config := deepCopy .Values.config -}}
+{{- $_ := set $config "namespace" .Release.Namespace -}}
+{{- $_ := set $config "agent-token-secret" (include "agentify.tokenSecret" .) -}}
+{{- if not (hasKey $config "id") -}}{{- $_ := set $config "id" (include "agentify.fullname" .) -}}{{- end -}}
+{{- if not (gt (int (index $config "prometheus-port" | default 0)) 0) -}}
+{{- fail "config.prometheus-port must be a port: the dispatcher's probes use /healthz and /readyz there" -}}
+{{- end -}}
+{{- toYaml $config -}}
+{{- end -}}
+
+{{/* The pod-level settings both Deployments share. */}}
+{{- define "agentify.podCommon" -}}
+enableServiceLinks: false
+terminationGracePeriodSeconds: 30
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 65532
+  runAsGroup: 65532
+  fsGroup: 65532
+  seccompProfile:
+    type: RuntimeDefault
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.hostAliases }}
+hostAliases:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{- define "agentify.containerSecurityContext" -}}
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 65532
+  runAsGroup: 65532
+  readOnlyRootFilesystem: true
+  allowPrivilegeEscalation: false
+  privileged: false
+  capabilities:
+    drop:
+      - ALL
+  seccompProfile:
+    type: RuntimeDefault
+{{- end -}}

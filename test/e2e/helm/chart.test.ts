@@ -1,0 +1,106 @@
+// charts/agentify without a cluster: `helm lint`, golden `helm template` output for the minimal and
+// the full values file (UPDATE_GOLDEN=1 rewrites them), the rendered config is a valid agentify
+// config, bad values fail with a message that names the value, and the pods, RBAC and webhook
+// configuration are the ones manifests/base declares, so the two install paths cannot drift apart.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "chai";
+import { parse } from "yaml";
+import { configFromObject } from "../../../webhook/core/config/index.ts";
+import type { JsonObject } from "../../../webhook/core/index.ts";
+import { CHART, documents, find, GOLDEN_DIR, helm, helmBinary, REPO, template, VALUES_DIR } from "./helm.ts";
+
+const CASES = ["minimal", "full"];
+const valuesFile = (c: string): string => join(VALUES_DIR, `${c}.yaml`);
+const manifests = (file: string): JsonObject[] => documents(readFileSync(join(REPO, "manifests", "base", file), "utf8"));
+const podSpec = (deployment: JsonObject): JsonObject => ((deployment["spec"] as JsonObject)["template"] as JsonObject)["spec"] as JsonObject;
+const container = (deployment: JsonObject): JsonObject => (podSpec(deployment)["containers"] as JsonObject[])[0] as JsonObject;
+
+/** The container fields the chart must carry as the manifests do (env values differ: Secret names). */
+function comparable(c: JsonObject): JsonObject {
+  const pick = ["name", "command", "args", "ports", "readinessProbe", "livenessProbe", "securityContext", "volumeMounts", "resources"];
+  return { ...Object.fromEntries(pick.map((k) => [k, c[k]])), env: ((c["env"] ?? []) as JsonObject[]).map((e) => String(e["name"])) };
+}
+
+describe("helm chart charts/agentify", function () {
+  this.timeout(120_000);
+
+  before(async function () {
+    this.timeout(60 * 60_000); // the first build of helm from its module
+    await helmBinary();
+  });
+
+  for (const c of CASES) {
+    it(`helm lint --strict passes with the ${c} values`, async () => {
+      const res = await helm(["lint", CHART, "--strict", "--values", valuesFile(c)]);
+      expect(res.code, res.stdout + res.stderr).to.equal(0);
+      expect(res.stdout).to.include("1 chart(s) linted, 0 chart(s) failed");
+    });
+
+    it(`helm template with the ${c} values equals test/helm/golden/${c}.yaml`, async () => {
+      const res = await template([valuesFile(c)]);
+      expect(res.code, res.stderr).to.equal(0);
+      const golden = join(GOLDEN_DIR, `${c}.yaml`);
+      if (process.env["UPDATE_GOLDEN"] === "1") writeFileSync(golden, res.stdout);
+      expect(existsSync(golden), `${golden} is missing: run with UPDATE_GOLDEN=1`).to.equal(true);
+      expect(res.stdout).to.equal(readFileSync(golden, "utf8"));
+    });
+
+    it(`the ${c} render's config file is a valid agentify config with the chart's namespace and Secret`, async () => {
+      const docs = documents((await template([valuesFile(c)])).stdout);
+      const configMap = docs.find((d) => d["kind"] === "ConfigMap") as JsonObject;
+      const raw = parse(String((configMap["data"] as JsonObject)["config.yaml"])) as Record<string, unknown>;
+      const config = configFromObject(raw, `${c} config.yaml`);
+      expect(config.namespace).to.equal("buildkite");
+      const values = parse(readFileSync(valuesFile(c), "utf8")) as { agentStackSecret?: string };
+      const dispatcher = docs.find((d) => d["kind"] === "Deployment" && String((d["metadata"] as JsonObject)["name"]).endsWith("-dispatcher")) as JsonObject;
+      const tokenRef = ((container(dispatcher)["env"] as JsonObject[]).find((e) => e["name"] === "BUILDKITE_AGENT_TOKEN") as { valueFrom: { secretKeyRef: { name: string } } });
+      expect(config["agent-token-secret"]).to.equal(values.agentStackSecret ?? "agentify-agent-token");
+      expect(tokenRef.valueFrom.secretKeyRef.name).to.equal(config["agent-token-secret"]);
+    });
+  }
+
+  it("bad values fail with a message naming the value", async () => {
+    const minimal = valuesFile("minimal");
+    const cases: [string[], string[], string][] = [
+      [[minimal], ["agentToken="], "agentToken (or agentStackSecret) is required"],
+      [[minimal], ["webhook.certs.source=selfSigned"], 'webhook.certs.source must be values, existingSecret or certManager, not "selfSigned"'],
+      [[minimal], ["webhook.certs.caBundle="], "webhook.certs.caBundle is required with webhook.certs.source=values"],
+      [[minimal], ["webhook.certs.source=existingSecret"], "webhook.certs.existingSecret is required"],
+      [[minimal], ["config.prometheus-port=0"], "config.prometheus-port must be a port"],
+    ];
+    for (const [files, set, message] of cases) {
+      const res = await template(files, set);
+      expect(res.code, set.join(" ")).to.not.equal(0);
+      expect(res.stderr, set.join(" ")).to.include(message);
+    }
+  });
+
+  it("the Deployments' containers are the manifests' (command, args, ports, probes, security, mounts, resources, env names)", async () => {
+    const docs = documents((await template([valuesFile("minimal")])).stdout);
+    const pairs: [string, string, string][] = [["webhook.yaml", "agentify-webhook", "agentify-webhook"], ["dispatcher.yaml", "agentify-dispatcher", "agentify-dispatcher"]];
+    for (const [file, chartName, manifestName] of pairs) {
+      const fromChart = find(docs, "Deployment", chartName);
+      const fromManifests = find(manifests(file), "Deployment", manifestName);
+      expect(comparable(container(fromChart)), chartName).to.deep.equal(comparable(container(fromManifests)));
+      for (const key of ["serviceAccountName", "automountServiceAccountToken", "enableServiceLinks", "terminationGracePeriodSeconds"]) {
+        expect(podSpec(fromChart)[key], `${chartName} ${key}`).to.deep.equal(podSpec(fromManifests)[key]);
+      }
+      expect((fromChart["spec"] as JsonObject)["strategy"], chartName).to.deep.equal((fromManifests["spec"] as JsonObject)["strategy"]);
+    }
+  });
+
+  it("the dispatcher's Role, the PodDisruptionBudget and the webhook entry are the manifests' (names aside)", async () => {
+    const docs = documents((await template([valuesFile("minimal")])).stdout);
+    const rules = (d: JsonObject): unknown => (d["rules"] as JsonObject[]).map((r) => ({ ...r, resourceNames: r["resourceNames"] ? ["<token secret>"] : undefined }));
+    expect(rules(find(docs, "Role"))).to.deep.equal(rules(find(manifests("dispatcher.yaml"), "Role")));
+    expect((find(docs, "PodDisruptionBudget")["spec"] as JsonObject)["minAvailable"]).to.equal((find(manifests("webhook.yaml"), "PodDisruptionBudget")["spec"] as JsonObject)["minAvailable"]);
+    const entry = (d: JsonObject): JsonObject => {
+      const w = { ...((d["webhooks"] as JsonObject[])[0] as JsonObject) };
+      delete w["clientConfig"];
+      delete w["namespaceSelector"];
+      return w;
+    };
+    expect(entry(find(docs, "MutatingWebhookConfiguration"))).to.deep.equal(entry(find(manifests("webhook-configuration.yaml"), "MutatingWebhookConfiguration")));
+  });
+});
