@@ -66,26 +66,37 @@ export function startDispatcher(bench: BenchEnv, namespace: string, queue: strin
 }
 
 export interface Floor extends Child {
-  /** Resolves with the floor's report: "done <ms> <failed> <cpu ms>". */
+  /** With now = true: resolves with the one round's report, "done <ms> <failed> <cpu ms>". */
   done: Promise<string>;
-  /** Starts the work (not needed with now = true). */
-  go(): void;
+  /** A long-lived floor's next round, into `namespace`; resolves with its report. */
+  round(namespace: string): Promise<string>;
 }
 
-/** The floor for `count` jobs; with now = false it waits for go() after printing "ready". */
+function checked(report: string): string {
+  if (!report.startsWith("done") || report.split(" ")[2] !== "0") throw new Error(`floor failed: ${report}`);
+  return report;
+}
+
+/** The floor: with now = true one round into `namespace` at once (start-up), else one per round(). */
 export async function startFloor(bench: BenchEnv, namespace: string, queue: string, count: number, now: boolean): Promise<Floor> {
   const args = [...bench.node.flags, FLOOR, bench.endpoint, bench.token, bench.kubeconfig, namespace, queue, String(count), String(CONCURRENCY), ...(now ? ["--now"] : [])];
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, { env: env(bench), stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  if (!now && (await lines.next()).value !== "ready") throw new Error("the floor did not start");
-  const done = lines.next().then((line) => {
-    const report = String(line.value ?? "");
-    if (!report.startsWith("done") || report.split(" ")[2] !== "0") throw new Error(`floor failed: ${report}`);
-    return report;
-  });
-  done.catch(() => undefined);
-  return { ...handle(child, spawnedAt), done, go: () => void child.stdin!.write("go\n") };
+  const next = async (): Promise<string> => String((await lines.next()).value ?? "");
+  if (now) {
+    const done = next().then(checked);
+    done.catch(() => undefined);
+    return { ...handle(child, spawnedAt), done, round: () => Promise.reject(new Error("a --now floor runs one round")) };
+  }
+  if ((await next()) !== "ready") throw new Error("the floor did not start");
+  return {
+    ...handle(child, spawnedAt), done: Promise.resolve(""),
+    round: async (ns) => {
+      child.stdin!.write(`go ${ns}\n`);
+      return checked(await next());
+    },
+  };
 }
 
 /** The dispatcher's successful polls so far, from its /metrics (0 while it is not serving). */

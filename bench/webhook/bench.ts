@@ -11,7 +11,8 @@
 // The load runs alternate between the four servers in rounds and the medians are compared, so a
 // busy machine weighs on all alike. Goals (PASS/FAIL each; `--strict` exits 1 on a miss):
 // idle RSS, peak RSS and p99 at 20 connections, CPU per admission, the audit line's cost in
-// throughput, start-up (spawn to first answer), and RSS after 20,000 admissions vs after 2,000.
+// throughput per CPU-second, start-up (spawn to first answer), and RSS after 20,000 admissions vs
+// after 2,000.
 //   node bench/webhook/bench.ts [--duration 4] [--rounds 3] [--startups 5] [--root <checkout>] [--node-flags '<flags>'] [--strict]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -139,8 +140,11 @@ async function main(): Promise<void> {
     console.log(`  medians of ${rounds} rounds; per round req/s webhook ${runs[0]!.map((r) => r.rps.toFixed(0)).join(", ")}, patch not logged ${runs[1]!.map((r) => r.rps.toFixed(0)).join(", ")}`);
     console.log(`  start-up (spawn to first answer), median of ${startCount}: webhook ${median(webhookStarts).toFixed(0)} ms, bare https ${median(floorStarts).toFixed(0)} ms (cold, before the compile cache: ${first.startupMs.toFixed(0)} ms)`);
 
-    const auditCost = 1 - med(0, (r) => r.rps) / med(1, (r) => r.rps);
-    const auditCpu = med(0, (r) => r.cpuUs) / med(1, (r) => r.cpuUs) - 1;
+    // Throughput per CPU-second of the server (1e6 / CPU µs per request): what it sustains on a
+    // core of its own. Wall-clock req/s of runs taken at different moments on a shared machine
+    // compare the machine's load more than the servers; it is printed too.
+    const auditCost = 1 - med(1, (r) => r.cpuUs) / med(0, (r) => r.cpuUs);
+    const auditWall = 1 - med(0, (r) => r.rps) / med(1, (r) => r.rps);
     const failed = [...runs.flat(), ...single].reduce((n, r) => n + r.failed, 0);
     const floor = (i: number, value: string): string => `${running[i]!.spec.name.replace(" (floor)", "")} ${value}`;
     const goals: [string, boolean][] = [
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
       [`peak RSS at ${CONNECTIONS} connections ${peak(0).toFixed(1)} MB <= ${GOALS.peakRssMb} MB (floors: ${floor(2, peak(2).toFixed(1))}, ${floor(3, peak(3).toFixed(1))})`, peak(0) <= GOALS.peakRssMb],
       [`p99 at ${CONNECTIONS} connections ${med(0, (r) => r.p99Ms).toFixed(2)} ms <= ${GOALS.p99Ms} ms (floors: ${floor(2, med(2, (r) => r.p99Ms).toFixed(2))}, ${floor(3, med(3, (r) => r.p99Ms).toFixed(2))})`, med(0, (r) => r.p99Ms) <= GOALS.p99Ms],
       [`CPU per admission, audit included, ${med(0, (r) => r.cpuUs).toFixed(0)} µs <= ${GOALS.cpuUs} µs (floors: ${floor(2, med(2, (r) => r.cpuUs).toFixed(0))}, ${floor(3, med(3, (r) => r.cpuUs).toFixed(0))})`, med(0, (r) => r.cpuUs) <= GOALS.cpuUs],
-      [`full audit line costs ${(auditCost * 100).toFixed(1)}% of throughput vs patch not logged <= ${GOALS.auditCost * 100}% (CPU +${(auditCpu * 100).toFixed(1)}%)`, auditCost <= GOALS.auditCost],
+      [`full audit line costs ${(auditCost * 100).toFixed(1)}% of throughput per CPU-second vs patch not logged <= ${GOALS.auditCost * 100}% (wall-clock req/s: ${(auditWall * 100).toFixed(1)}%)`, auditCost <= GOALS.auditCost],
       [`start-up ${median(webhookStarts).toFixed(0)} ms <= ${GOALS.startupMs} ms (floor: bare https ${median(floorStarts).toFixed(0)} ms)`, median(webhookStarts) <= GOALS.startupMs],
       [`RSS after 20,000 admissions ${grown.at20k.toFixed(1)} MB within ${((GOALS.growth - 1) * 100).toFixed(0)}% of after 2,000 (${grown.at2k.toFixed(1)} MB): ${(grown.at20k / grown.at2k).toFixed(2)}x`, grown.at20k <= grown.at2k * GOALS.growth],
       [`no failed requests (${failed})`, failed === 0],
