@@ -112,8 +112,13 @@ describe("dispatcher e2e: leader election with two replicas", function () {
     // 2-core CI machine (the measured times are printed above).
     for (const t of takeovers) expect(t, "takeover time").to.be.below((2 * TIMING.lease + TIMING.retry) * 1000);
 
-    // The frozen process, once resumed, must not reserve until it holds the Lease again.
-    const lines = readFileSync(frozen.logPath, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { time: number; msg: string });
+    // The frozen process, once resumed, must not reserve until it holds the Lease again. It says it
+    // lost the Lease at its first round after resuming, which can wait for a request that was in
+    // flight when it froze (up to its 10 s timeout).
+    const logLines = (): { time: number; msg: string }[] =>
+      readFileSync(frozen.logPath, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { time: number; msg: string });
+    await waitFor("the resumed process to log that it lost the Lease", () => logLines().some((l) => l.time >= tResume && l.msg === "stopped leading"), 20_000, 200);
+    const lines = logLines();
     const regained = lines.find((l) => l.time >= tResume && l.msg === "became leader")?.time ?? Infinity;
     const reservedWhileNotLeader = lines.filter((l) => l.time >= tResume && l.time < regained && l.msg === "reserved jobs");
     expect(reservedWhileNotLeader, "reservations by the resumed process before it won the Lease back").to.deep.equal([]);
