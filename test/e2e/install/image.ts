@@ -21,9 +21,13 @@ export interface ProjectImage {
 
 let built: Promise<ProjectImage> | undefined;
 
-/** Once per process; build chatter goes to our stderr. */
+/**
+ * Once per process; build chatter goes to our stderr. AGENTIFY_IMAGE_DIR=<a folder image/build.sh
+ * made> uses that image instead (e.g. one built from another checkout).
+ */
 export function buildProjectImage(): Promise<ProjectImage> {
-  built ??= runBuildScript(BUILD).then((dir) => parseImageEnv(readFileSync(join(dir, "image.env"), "utf8")));
+  const given = process.env["AGENTIFY_IMAGE_DIR"];
+  built ??= (given ? Promise.resolve(given) : runBuildScript(BUILD)).then((dir) => parseImageEnv(readFileSync(join(dir, "image.env"), "utf8")));
   return built;
 }
 

@@ -13,6 +13,8 @@ export interface LoadResult {
 }
 
 export interface AdmissionLoad {
+  /** Date.now() when the load started: failures say when they happened relative to it. */
+  startedAt: number;
   admitted(): number;
   stop(): Promise<LoadResult>;
 }
@@ -38,14 +40,15 @@ export function startAdmissionLoad(api: KubeApi, namespace: string, concurrency 
         const res = await api.request("POST", `/apis/batch/v1/namespaces/${namespace}/jobs?dryRun=All`, { body: job(namespace, i), timeoutMs: 20_000 });
         const annotations = ((res.body["metadata"] as JsonObject | undefined)?.["annotations"] ?? {}) as Record<string, string>;
         if (res.status === 201 && annotations["buildkite.com/agentified"] !== undefined) admitted++;
-        else failures.push(`load-${i}: HTTP ${res.status}: ${String(res.body["message"] ?? res.text.slice(0, 300))}`);
+        else failures.push(`load-${i} at +${Date.now() - t0} ms: HTTP ${res.status}: ${String(res.body["message"] ?? res.text.slice(0, 300))}`);
       } catch (err) {
-        failures.push(`load-${i}: ${err instanceof Error ? err.message : String(err)}`);
+        failures.push(`load-${i} at +${Date.now() - t0} ms: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   };
   const workers = Array.from({ length: concurrency }, () => worker());
   return {
+    startedAt: t0,
     admitted: () => admitted,
     stop: async () => {
       stopped = true;
