@@ -140,7 +140,13 @@ export async function startWebhook(options: WebhookOptions): Promise<WebhookServ
     ...(options.afterFirstReview === undefined ? {} : { afterFirstReview: options.afterFirstReview }),
   });
   const app = createWebhookApp({ admissionHandler, readiness, logger });
-  const server = createServer({ cert: pair.cert, key: pair.key, minVersion }, app);
+  // While shutting down, every answer closes its connection: the apiserver reuses keep-alive
+  // connections, and one closed while idle can race a new review on it (a connection reset, a failed
+  // admission). Closed after a response, the apiserver opens its next one to a ready endpoint.
+  const server = createServer({ cert: pair.cert, key: pair.key, minVersion }, (req, res) => {
+    if (readiness.shuttingDown) res.setHeader("connection", "close");
+    app(req, res);
+  });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
