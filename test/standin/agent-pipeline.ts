@@ -5,13 +5,12 @@
 // cluster's, and bodies arrive unparsed because log chunks are gzip.
 import express from "express";
 import type { NextFunction, Request, Response, Router } from "express";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { AgentApiState, AgentRouteDef } from "./agent-kit.ts";
 import type { RegisteredAgent } from "./agent-registry.ts";
 import type { FaultInjector } from "./faults.ts";
 import type { SlidingWindowLimiter } from "./rate-limiter.ts";
 import { HttpError } from "./route-kit.ts";
-import { flatQuery, send } from "./server-pipeline.ts";
+import { drop, flatQuery, injectFault, send } from "./server-pipeline.ts";
 import type { CallRecord, StandinJob } from "./types.ts";
 
 export interface AgentPipelineDeps {
@@ -58,17 +57,8 @@ function agentHandler(route: AgentRouteDef, deps: AgentPipelineDeps) {
     const parsed = route.jsonBody ? parseJson(raw) : { value: undefined, error: null };
     const call = recordAgentRequest(req, route, route.jsonBody ? parsed.value : { bytes: raw.length }, deps);
     const decision = deps.faults.decide(route.endpoint);
-    if (decision.latencyMs > 0) {
-      call.faults.push("latency");
-      await sleep(decision.latencyMs);
-    }
+    if (await injectFault(decision, req, res, call)) return;
     const action = decision.action;
-    if (action.kind === "drop" && action.when === "before") return drop(req, call);
-    if (action.kind === "error") {
-      call.faults.push("error");
-      const headers: Record<string, string> = action.retryAfterSeconds === undefined ? {} : { "Retry-After": String(action.retryAfterSeconds) };
-      return send(res, call, { status: action.status, body: { message: action.message }, headers });
-    }
     const headers: Record<string, string> = {};
     let answer;
     try {
@@ -169,8 +159,3 @@ function recordAgentRequest(req: Request, route: AgentRouteDef, body: unknown, d
   });
 }
 
-function drop(req: Request, call: CallRecord): void {
-  call.faults.push("drop");
-  call.status = null;
-  req.socket.destroy();
-}

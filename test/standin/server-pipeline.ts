@@ -4,7 +4,7 @@
 // including refused and dropped ones.
 import type { Request, Response } from "express";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { FaultInjector } from "./faults.ts";
+import type { FaultDecision, FaultInjector } from "./faults.ts";
 import type { SlidingWindowLimiter } from "./rate-limiter.ts";
 import { HttpError } from "./route-kit.ts";
 import type { RouteDef, StandinState } from "./route-kit.ts";
@@ -29,17 +29,8 @@ export function routeHandler(route: RouteDef, deps: PipelineDeps) {
     const parsed = parseJsonBody(req.body);
     const call = recordRequest(req, route.endpoint, parsed.value, deps);
     const decision = deps.faults.decide(route.endpoint);
-    if (decision.latencyMs > 0) {
-      call.faults.push("latency");
-      await sleep(decision.latencyMs);
-    }
+    if (await injectFault(decision, req, res, call)) return;
     const action = decision.action;
-    if (action.kind === "drop" && action.when === "before") return drop(req, call);
-    if (action.kind === "error") {
-      call.faults.push("error");
-      const headers: Record<string, string> = action.retryAfterSeconds === undefined ? {} : { "Retry-After": String(action.retryAfterSeconds) };
-      return send(res, call, { status: action.status, body: { message: action.message }, headers });
-    }
     const answer = answerRequest(route, req, parsed, call, deps);
     if (action.kind === "drop") return drop(req, call);
     send(res, call, answer);
@@ -143,7 +134,30 @@ export function send(res: Response, call: CallRecord, answer: Answer): void {
   res.type("application/json").send(JSON.stringify(answer.body));
 }
 
-function drop(req: Request, call: CallRecord): void {
+/**
+ * The injected faults every request meets before it is handled (latency, a drop, an error answer),
+ * for the stacks and the Agent API alike. True when the request was answered or dropped.
+ */
+export async function injectFault(decision: FaultDecision, req: Request, res: Response, call: CallRecord): Promise<boolean> {
+  if (decision.latencyMs > 0) {
+    call.faults.push("latency");
+    await sleep(decision.latencyMs);
+  }
+  const action = decision.action;
+  if (action.kind === "drop" && action.when === "before") {
+    drop(req, call);
+    return true;
+  }
+  if (action.kind === "error") {
+    call.faults.push("error");
+    const headers: Record<string, string> = action.retryAfterSeconds === undefined ? {} : { "Retry-After": String(action.retryAfterSeconds) };
+    send(res, call, { status: action.status, body: { message: action.message }, headers });
+    return true;
+  }
+  return false;
+}
+
+export function drop(req: Request, call: CallRecord): void {
   call.faults.push("drop");
   call.status = null;
   req.socket.destroy();
