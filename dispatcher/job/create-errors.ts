@@ -4,7 +4,8 @@
 //                Buildkite job is finished with the message
 //   transient  - network, 5xx, 429, webhook unreachable, quota, RBAC being fixed…: retry with
 //                backoff (Retry-After honoured) until job-creation-timeout
-import { ApiException } from "@kubernetes/client-node";
+// The lean client's error class (the same one client-node defines), without loading client-node.
+import { ApiException } from "../kube/http.ts";
 
 export type CreateFailure =
   | { kind: "exists"; message: string }
