@@ -2,12 +2,14 @@
 // pod network (only the bridge's host address is reachable, DNS fails fast), images imported under
 // local names with the digests the image build reported, and a missing image failing at once.
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sharedCluster, type Cluster, type NodeState } from "./harness.ts";
 import { KubeApi } from "../e2e/support/api.ts";
 import { podPhase, runPod, waitForPod } from "./node/pods.ts";
 import { listImages } from "./node/node.ts";
+import { eventually } from "../e2e/support/wait.ts";
 
 describe("test node (real kubelet, containerd, runc, CNI)", function () {
   let c: Cluster;
@@ -78,6 +80,25 @@ describe("test node (real kubelet, containerd, runc, CNI)", function () {
       await runPod(api, ns, "net", { image: node.images.busybox.name, command: ["sh", "-c", script] });
       expect(await waitForPod(api, ns, "net", ["Succeeded", "Failed"])).to.equal("Succeeded");
       expect((await c.kubectl(["logs", "-n", ns, "net"], { check: true })).stdout).to.equal("host reached\nunreachable\n");
+    });
+
+    // A bridge left to the kernel takes its lowest port's MAC and changes it when that pod goes;
+    // pods whose ARP entry names the old MAC then lose the host (webhook calls time out).
+    it("keeps the bridge's MAC fixed while pods' veths join and leave it", async function () {
+      this.timeout(90_000);
+      const mac = (): string => readFileSync(`/sys/class/net/${node.bridge}/address`, "utf8").trim();
+      const seen = [mac()];
+      for (const name of ["mac-a", "mac-b"]) {
+        await runPod(api, ns, name, { image: node.images.busybox.name, command: ["sleep", "300"] });
+        await waitForPod(api, ns, name, ["Running"]);
+        seen.push(mac());
+      }
+      for (const name of ["mac-a", "mac-b"]) {
+        await api.request("DELETE", `/api/v1/namespaces/${ns}/pods/${name}?gracePeriodSeconds=0`);
+        await eventually(`pod ${name} gone`, async () => (await podPhase(api, ns, name)) === undefined ? true : undefined, 60_000, 200);
+        seen.push(mac());
+      }
+      expect(seen).to.deep.equal(seen.map(() => node.bridgeMac));
     });
 
     it("fails DNS lookups fast instead of hanging", async function () {

@@ -86,6 +86,8 @@ export interface NodeState {
   /** containerd, ctr, runc and the CNI plugins. */
   nodeBin: string;
   bridge: string;
+  /** The bridge's fixed MAC (locally administered). */
+  bridgeMac: string;
   /** The node IP: the host's address on the bridge, the only host address pods reach. */
   hostIp: string;
   subnet: string;

@@ -15,6 +15,8 @@ export interface NodeNet {
   /** First and last pod address handed out by host-local IPAM. */
   rangeStart: string;
   rangeEnd: string;
+  /** The bridge's own MAC, locally administered; see createBridge. */
+  mac: string;
 }
 
 function ip(args: string[]): string {
@@ -34,13 +36,26 @@ export function pickNet(runId: string): NodeNet {
     seed = (seed * 1103515245 + 12345) >>> 0;
     if (used.has(`${a}.${b}`)) continue;
     const base = `10.${a}.${b}`;
-    return { bridge: `${BRIDGE_PREFIX}${runId.slice(0, 8)}`, subnet: `${base}.0/24`, hostIp: `${base}.1`, rangeStart: `${base}.10`, rangeEnd: `${base}.250` };
+    return {
+      bridge: `${BRIDGE_PREFIX}${runId.slice(0, 8)}`, subnet: `${base}.0/24`, hostIp: `${base}.1`,
+      rangeStart: `${base}.10`, rangeEnd: `${base}.250`, mac: bridgeMac(runId),
+    };
   }
   throw new Error("no free 10.x.y.0/24 for the test node's bridge");
 }
 
-export function createBridge(net: NodeNet): void {
-  ip(["link", "add", "name", net.bridge, "type", "bridge"]);
+/** 02:… (locally administered, unicast) followed by the run id's first four bytes. */
+export function bridgeMac(runId: string): string {
+  const hex = runId.slice(0, 8).padStart(8, "0");
+  if (!/^[0-9a-f]{8}$/.test(hex)) throw new Error(`run id ${JSON.stringify(runId)} does not start with 8 hex digits`);
+  return ["02", "00", ...(hex.match(/../g) ?? [])].join(":");
+}
+
+// The MAC is set, not left to the kernel: a bridge without one takes the lowest MAC of its ports and
+// changes it when that port goes, and every pod whose ARP entry for the host still names the old MAC
+// loses the host (the apiserver's webhook calls, the stand-in) for seconds, until it probes again.
+export function createBridge(net: Pick<NodeNet, "bridge" | "hostIp" | "mac">): void {
+  ip(["link", "add", "name", net.bridge, "address", net.mac, "type", "bridge"]);
   ip(["addr", "add", `${net.hostIp}/24`, "dev", net.bridge]);
   ip(["link", "set", net.bridge, "up"]);
 }

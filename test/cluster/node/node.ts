@@ -38,7 +38,7 @@ export async function prepareNode(o: PrepareNodeOptions): Promise<{ state: NodeS
   const dir = join(o.clusterDir, "node");
   const l = nodeLayout(dir);
   const net = pickNet(o.runId);
-  const state: NodeState = { name, dir, nodeBin: o.nodeBin, bridge: net.bridge, hostIp: net.hostIp, subnet: net.subnet, cgroup: name, images: o.images };
+  const state: NodeState = { name, dir, nodeBin: o.nodeBin, bridge: net.bridge, bridgeMac: net.mac, hostIp: net.hostIp, subnet: net.subnet, cgroup: name, images: o.images };
   for (const d of [dir, join(dir, "pki"), l.cniConfDir, l.sysctlDir, l.logs, l.volumePluginDir, join(l.registryConfigDir, "_default")]) mkdirSync(d, { recursive: true, mode: 0o700 });
 
   const client = issueCert(o.ca, { commonName: `system:node:${name}`, organization: "system:nodes", usage: "client" });
@@ -74,7 +74,7 @@ export async function prepareNode(o: PrepareNodeOptions): Promise<{ state: NodeS
 
 /** Create the host-side parts recorded in state (bridge, cgroups). Call after the state is saved. */
 export function createHostParts(state: NodeState): void {
-  createBridge({ bridge: state.bridge, subnet: state.subnet, hostIp: state.hostIp, rangeStart: "", rangeEnd: "" });
+  createBridge({ bridge: state.bridge, hostIp: state.hostIp, mac: state.bridgeMac });
   createNodeCgroups(state.cgroup);
 }
 
