@@ -1,9 +1,12 @@
 // `agentify certs …`: create the webhook's CA and serving cert, renew the serving cert
-// from the same CA, and print the caBundle for the MutatingWebhookConfiguration.
+// from the same CA, and print the caBundle for the MutatingWebhookConfiguration; the in-cluster
+// subcommands (a Secret instead of a directory) are in cluster-command.ts.
 import { X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
+import { parseDays, run, write } from "./cli.ts";
+import { registerClusterCerts } from "./cluster-command.ts";
 import { CertError } from "./errors.ts";
 import {
   DEFAULT_CA_DAYS, DEFAULT_SERVING_DAYS, generateCa, issueForNames, issueServingCert,
@@ -62,6 +65,7 @@ export function registerCerts(program: Command): Command {
     .requiredOption("--out-dir <dir>", "directory holding ca.crt")
     .action((opts: CaBundleOptions, cmd: Command) => run(cmd, () => write(cmd, `${caBundle(opts.outDir)}\n`)));
 
+  registerClusterCerts(certs);
   return certs;
 }
 
@@ -91,28 +95,6 @@ function rotate(cmd: Command, opts: RotateOptions): void {
 function describe(certPem: string): string {
   const cert = new X509Certificate(certPem);
   return `serial ${cert.serialNumber.toLowerCase()}, valid until ${new Date(cert.validTo).toISOString()}`;
-}
-
-/** CertErrors are the user's to fix: print the message alone (no stack, no usage) and exit 1. */
-function run(cmd: Command, action: () => void): void {
-  try {
-    action();
-  } catch (err) {
-    if (!(err instanceof CertError)) throw err;
-    cmd.showHelpAfterError(false);
-    cmd.error(`error: ${err.message}`, { exitCode: 1, code: "agentify.certs" });
-  }
-}
-
-function write(cmd: Command, text: string): void {
-  const out = cmd.configureOutput();
-  if (out.writeOut) out.writeOut(text);
-  else process.stdout.write(text);
-}
-
-function parseDays(value: string): number {
-  if (!/^[1-9][0-9]{0,5}$/.test(value)) throw new InvalidArgumentError("Expected a whole number of days, at least 1.");
-  return Number(value);
 }
 
 function parseIp(value: string): string {
