@@ -62,3 +62,31 @@ export function createDispatcherMetrics(opts: { maxInFlight: number; defaultMetr
 }
 
 export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
+
+/**
+ * The metrics of a replica under leader election that live as long as the process: whether it
+ * leads, its leadership changes and the process metrics. The dispatcher's own come and go with
+ * its terms as leader (created without the process metrics, so no name is exported twice).
+ */
+export function createElectionMetrics(opts: { isLeader: () => boolean }) {
+  const registry = new Registry();
+  registerProcessMetrics(registry, "agentify_dispatcher_");
+  const registers = [registry];
+  const metrics = {
+    registry,
+    leader: new Gauge({
+      name: "agentify_dispatcher_leader", help: "1 while this replica holds the leader Lease, 0 on a standby", registers,
+      collect() {
+        this.set(opts.isLeader() ? 1 : 0);
+      },
+    }),
+    leaderTransitions: new Counter({
+      name: "agentify_dispatcher_leader_transitions_total", help: "Leadership changes of this replica, by the state it changed to (leader, standby)",
+      labelNames: ["to"] as const, registers,
+    }),
+  };
+  for (const to of ["leader", "standby"] as const) metrics.leaderTransitions.inc({ to }, 0);
+  return metrics;
+}
+
+export type ElectionMetrics = ReturnType<typeof createElectionMetrics>;

@@ -18,6 +18,7 @@ import { startHttpEndpoints } from "./http/server.ts";
 import type { HttpEndpoints } from "./http/server.ts";
 import { DEFAULT_STACK_KEY } from "./job/names.ts";
 import { KubeClients, loadKubeConnection } from "./kube/clients.ts";
+import type { KubeConnection } from "./kube/clients.ts";
 import { ClusterView } from "./kube/cluster-view.ts";
 import { queueKeyFor, stackTags } from "./loop/agent-tags.ts";
 import { DispatchLedger } from "./loop/ledger.ts";
@@ -36,14 +37,20 @@ export interface StartDispatcherOptions {
   config: Config;
   /** A kubeconfig file; default $KUBECONFIG, ~/.kube/config or in-cluster. */
   kubeconfigPath?: string;
-  kubeConfig?: KubeConfig;
+  /** A client-node KubeConfig or a connection (kube/kubeconfig.ts); default from kubeconfigPath. */
+  kubeConfig?: KubeConfig | KubeConnection;
   /** Stacks API base URL (with /v3); default config agent-config.endpoint, else Buildkite's. */
   endpoint?: string;
   /** Where BUILDKITE_AGENT_TOKEN is looked up; default process.env. */
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** /metrics, /healthz, /readyz; default config prometheus-port (0 = not served). Port 0 here picks a free port. */
-  http?: { port: number; host?: string };
+  /**
+   * /metrics, /healthz, /readyz; default config prometheus-port (0 = not served). Port 0 here picks a
+   * free port. false: not served here (under leader election the process serves them, leader/endpoints.ts).
+   */
+  http?: { port: number; host?: string } | false;
+  /** The process_* and nodejs_* metrics in this dispatcher's registry; default true. */
+  processMetrics?: boolean;
   /** How often the watchers look at their caches; default 1000 ms. */
   watchIntervalMs?: number;
   /** With leader election: whether this process may still reserve and create (see leader/). */
@@ -56,6 +63,8 @@ export interface DispatcherHandle {
   metrics: DispatcherMetrics;
   ledger: DispatchLedger;
   httpUrl: string | undefined;
+  /** undefined when ready (what /readyz answers); otherwise why not. */
+  notReadyReason(): string | undefined;
   /**
    * Resolves once stopped: polling, workers and watchers stopped, stack deregistered (≤ ~5 s).
    * `deregister: false` keeps the stack registered, for a leader handing over to another replica.
@@ -78,7 +87,7 @@ async function every(intervalMs: number, signal: AbortSignal, fn: () => Promise<
 export async function startDispatcher(opts: StartDispatcherOptions): Promise<DispatcherHandle> {
   const config = opts.config;
   const logger = opts.logger ?? pino({ level: config["log-level"] });
-  const metrics = createDispatcherMetrics({ maxInFlight: config["max-in-flight"], defaultMetrics: true });
+  const metrics = createDispatcherMetrics({ maxInFlight: config["max-in-flight"], defaultMetrics: opts.processMetrics ?? true });
   const stack = stackTags(config);
   const stackKey = config.id || DEFAULT_STACK_KEY;
   const ledger = new DispatchLedger(config["max-in-flight"]);
@@ -92,7 +101,7 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
     if (Date.now() - readiness.lastPollOk > pollStaleMs) return `no successful poll in ${pollStaleMs / 1000}s${readiness.lastPollError ? `: ${readiness.lastPollError}` : ""}`;
     return undefined;
   };
-  const httpPort = opts.http ?? (config["prometheus-port"] > 0 ? { port: config["prometheus-port"] } : undefined);
+  const httpPort = opts.http === false ? undefined : opts.http ?? (config["prometheus-port"] > 0 ? { port: config["prometheus-port"] } : undefined);
   const http: HttpEndpoints | undefined = httpPort ? await startHttpEndpoints({ ...httpPort, registry: metrics.registry, readiness: { notReadyReason } }) : undefined;
 
   try {
@@ -247,7 +256,7 @@ export async function startDispatcher(opts: StartDispatcherOptions): Promise<Dis
       })();
       return stopped;
     };
-    return { stackKey: key, queueKey, metrics, ledger, httpUrl: http?.url, stop };
+    return { stackKey: key, queueKey, metrics, ledger, httpUrl: http?.url, notReadyReason, stop };
   } catch (err) {
     stopping.abort();
     await http?.close();

@@ -17,7 +17,10 @@ export interface HttpEndpoints {
   close(): Promise<void>;
 }
 
-export async function startHttpEndpoints(opts: { port: number; host?: string; registry: Registry; readiness: Readiness }): Promise<HttpEndpoints> {
+/** What /metrics serves: a registry, or several written one after the other. */
+export type Exposition = Pick<Registry, "contentType" | "metrics">;
+
+export async function startHttpEndpoints(opts: { port: number; host?: string; registry: Exposition; readiness: Readiness }): Promise<HttpEndpoints> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {

@@ -73,6 +73,11 @@ function clientNode(): ClientNode {
   return createRequire(import.meta.url)("@kubernetes/client-node") as ClientNode;
 }
 
+/** A connection as given, or the one a client-node KubeConfig describes (its current context). */
+export function toKubeConnection(connection: KubeConnection | KubeConfig): KubeConnection {
+  return "makeApiClient" in connection ? connectionOf(connection) : connection;
+}
+
 /** The calls the dispatcher makes, all in one namespace and all rate-limited (watches excepted). */
 export class KubeClients {
   readonly connection: KubeConnection;

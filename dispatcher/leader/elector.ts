@@ -40,6 +40,10 @@ export class LeaderElector {
   #renewedAt: number | undefined;
   /** What we last saw of the Lease, and when (local clock) it last changed. */
   #observed: { record: LeaseRecord; resourceVersion: string; at: number } | undefined;
+  /** Local time at the end of the last round that completed without an error (a conflict included). */
+  #roundOkAt: number | undefined;
+  /** Why the last round failed; undefined when it succeeded. */
+  #roundError: string | undefined;
 
   constructor(opts: ElectorOptions) {
     this.identity = opts.identity;
@@ -56,6 +60,11 @@ export class LeaderElector {
     return this.#renewedAt !== undefined && this.#now() - this.#renewedAt < this.timing.renewDeadlineMs;
   }
 
+  /** When a round last completed without an error (local clock), and why the last one failed, if it did. */
+  lastRound(): { okAt: number | undefined; error: string | undefined } {
+    return { okAt: this.#roundOkAt, error: this.#roundError };
+  }
+
   /** One round: try to acquire or renew, and report a loss of leadership. Returns isLeader(). */
   async tick(): Promise<boolean> {
     const wasLeader = this.#renewedAt !== undefined;
@@ -64,7 +73,10 @@ export class LeaderElector {
     let won = false;
     try {
       won = await this.#tryAcquireOrRenew(before);
+      this.#roundOkAt = this.#now();
+      this.#roundError = undefined;
     } catch (err) {
+      this.#roundError = err instanceof Error ? err.message : String(err);
       this.#opts.onError?.(err);
     }
     if (won) {

@@ -3,29 +3,7 @@
 // before its renew deadline, and a frozen leader is not leader the moment it resumes.
 import { expect } from "chai";
 import { LeaderElector } from "../../../dispatcher/leader/elector.ts";
-import { LeaseConflict, type LeaseApi, type LeaseRecord, type StoredLease } from "../../../dispatcher/leader/lease.ts";
-
-class MemoryLease implements LeaseApi {
-  stored: StoredLease | undefined;
-  #rv = 0;
-  failing = false;
-  async get(): Promise<StoredLease | undefined> {
-    if (this.failing) throw new Error("apiserver unavailable");
-    return this.stored && structuredClone(this.stored);
-  }
-  async create(record: LeaseRecord): Promise<StoredLease> {
-    if (this.failing) throw new Error("apiserver unavailable");
-    if (this.stored) throw new LeaseConflict("exists");
-    this.stored = { record: { ...record }, resourceVersion: String(++this.#rv) };
-    return structuredClone(this.stored);
-  }
-  async update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease> {
-    if (this.failing) throw new Error("apiserver unavailable");
-    if (this.stored?.resourceVersion !== resourceVersion) throw new LeaseConflict("stale");
-    this.stored = { record: { ...record }, resourceVersion: String(++this.#rv) };
-    return structuredClone(this.stored);
-  }
-}
+import { MemoryLease } from "./memory-lease.ts";
 
 const timing = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 
