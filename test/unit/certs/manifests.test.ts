@@ -6,7 +6,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Command } from "commander";
 import { parseAllDocuments } from "yaml";
+import { registerDispatcher } from "../../../dispatcher/command.ts";
 import { parseConfig } from "../../../webhook/core/config/index.ts";
 import { caBundle, generateCa, issueServingCert, writeCertDir } from "../../../certs/index.ts";
 import { removeTempDirs, tempDir } from "./helpers.ts";
@@ -32,6 +34,14 @@ function list(value: unknown, what = "list"): unknown[] {
   assert.ok(Array.isArray(value), `${what} is not a list`);
   return value;
 }
+
+/** The dispatcher's default --leader-election-lease. */
+const LEASE_NAME = (() => {
+  const program = new Command();
+  registerDispatcher(program);
+  const option = program.commands.find((c) => c.name() === "dispatcher")?.options.find((o) => o.long === "--leader-election-lease");
+  return String(option?.defaultValue);
+})();
 
 const MANIFESTS = fileURLToPath(new URL("../../../manifests/", import.meta.url));
 const FIXTURE_CLI = fileURLToPath(new URL("./fixtures/certs-cli.ts", import.meta.url));
@@ -131,6 +141,9 @@ describe("manifests", () => {
       { apiGroups: [""], resources: ["events"], verbs: ["list", "watch"] },
       { apiGroups: [""], resources: ["podtemplates"], verbs: ["get"] },
       { apiGroups: [""], resources: ["secrets"], resourceNames: ["buildkite-agent-token"], verbs: ["get"] },
+      // Leader election: what the elector calls (dispatcher/leader/kube-lease.ts), on its Lease only.
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [LEASE_NAME], verbs: ["get", "update"] },
     ]);
     for (const rule of list(role.rules)) {
       for (const field of ["apiGroups", "resources", "verbs"]) assert.ok(!list(at(rule, field)).includes("*"), `no * in ${field}`);
@@ -180,18 +193,20 @@ describe("manifests", () => {
     }
   });
 
-  it("dispatcher Deployment: one hardened replica with the token from the Secret", () => {
+  it("dispatcher Deployment: two hardened replicas under leader election, the token from the Secret", () => {
     const deployment = find(base, "Deployment", "agentify-dispatcher", "buildkite");
     const pod = at(deployment, "spec.template.spec");
-    assert.equal(at(deployment, "spec.replicas"), 1);
+    assert.equal(at(deployment, "spec.replicas"), 2);
     assert.equal(at(pod, "serviceAccountName"), "agentify-dispatcher");
     assertHardened(pod, "dispatcher");
-    assert.deepEqual(at(pod, "containers.0.args"), ["dispatcher", "--config", "/etc/agentify/config.yaml"]);
+    // --leader-elect with the default Lease name, the one the Role's resourceNames allow.
+    assert.deepEqual(at(pod, "containers.0.args"), ["dispatcher", "--config", "/etc/agentify/config.yaml", "--leader-elect"]);
     assert.deepEqual(at(pod, "containers.0.ports"), [{ name: "metrics", containerPort: 9216, protocol: "TCP" }]);
     assert.deepEqual(at(pod, "containers.0.livenessProbe.httpGet"), { path: "/healthz", port: "metrics" });
     assert.deepEqual(at(pod, "containers.0.readinessProbe.httpGet"), { path: "/readyz", port: "metrics" });
     assert.deepEqual(at(pod, "containers.0.env"), [
       { name: "NODE_COMPILE_CACHE", value: "/app/.cache/node-compile-cache" },
+      { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "BUILDKITE_AGENT_TOKEN", valueFrom: { secretKeyRef: { name: "buildkite-agent-token", key: "BUILDKITE_AGENT_TOKEN" } } },
     ]);
   });
