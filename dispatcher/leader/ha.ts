@@ -72,7 +72,7 @@ export async function startElectedDispatcher(opts: StartDispatcherOptions, elect
 
   const step = async (): Promise<void> => {
     const leading = await elector.tick();
-    if (leading && !handle && !starting) {
+    if (leading && !handle && !starting && !stopping.signal.aborted) {
       terms++;
       starting = runDispatcher({ ...opts, kubeConfig, logger, http: false, processMetrics: false, mayAct: () => elector.isLeader() && !stopping.signal.aborted })
         .then((h) => {
