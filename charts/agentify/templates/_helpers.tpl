@@ -66,6 +66,21 @@ annotations:
 {{- if eq .Values.webhook.certs.source "existingSecret" -}}{{ required "webhook.certs.existingSecret is required with webhook.certs.source=existingSecret" .Values.webhook.certs.existingSecret }}{{- else -}}{{ include "agentify.webhook" . }}-tls{{- end -}}
 {{- end -}}
 
+{{/* "true" when the dispatcher runs with leader election; fails on settings that would run two
+     dispatchers without it, or that the elector refuses. */}}
+{{- define "agentify.leaderElect" -}}
+{{- $le := .Values.leaderElection -}}
+{{- if $le.enabled -}}
+{{- $lease := int $le.leaseDurationSeconds -}}{{- $renew := int $le.renewDeadlineSeconds -}}{{- $retry := int $le.retryPeriodSeconds -}}
+{{- if not (and (gt $retry 0) (lt $retry $renew) (lt $renew $lease)) -}}
+{{- fail (printf "leaderElection needs 0 < retryPeriodSeconds < renewDeadlineSeconds < leaseDurationSeconds, got %v, %v and %v" $le.retryPeriodSeconds $le.renewDeadlineSeconds $le.leaseDurationSeconds) -}}
+{{- end -}}
+true
+{{- else if gt (int .Values.replicas) 1 -}}
+{{- fail (printf "replicas is %v: more than one dispatcher needs leaderElection.enabled=true, or two would reserve and create the same jobs" .Values.replicas) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The config file: the user's `config`, with the keys the chart must own. */}}
 {{- define "agentify.config" -}}
 {{- $config := deepCopy .Values.config -}}

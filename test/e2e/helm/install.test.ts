@@ -111,12 +111,12 @@ describe("helm chart on the real node: install, a job, upgrade, uninstall", func
     const releasePods = async (): Promise<string[]> =>
       (await kubectlJson(["-n", NS, "get", "pods", "-l", `app.kubernetes.io/instance=${RELEASE}`])).items.map((p) => p.metadata.name);
     const before = await releasePods();
-    expect(before).to.have.length(3);
+    expect(before).to.have.length(4); // two webhooks, two dispatchers
     await run(["upgrade", RELEASE, CHART, "-n", NS, "--reuse-values", "--set", "config.max-in-flight=10", "--wait", "--timeout", "4m"]);
     // The config's checksum is in both pod templates: every pod was replaced.
     await eventually("only new release pods", async () => {
       const now = await releasePods();
-      return now.length === 3 && !now.some((n) => before.includes(n)) ? true : undefined;
+      return now.length === 4 && !now.some((n) => before.includes(n)) ? true : undefined;
     }, 120_000, 1000);
     const cm = JSON.parse((await cluster.kubectl(["-n", NS, "get", "configmap", `${FULLNAME}-config`, "-o", "json"], { check: true })).stdout) as { data: Record<string, string> };
     expect(cm.data["config.yaml"]).to.match(/^max-in-flight: 10$/m);
