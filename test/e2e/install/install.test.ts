@@ -1,5 +1,6 @@
 // The manifests installed for real on the test node: the image built by `make image`, `kubectl
-// apply -k`, both Deployments running in the cluster, the webhook reached through its Service,
+// apply -k`, both Deployments running in the cluster (the dispatcher's two replicas under leader
+// election: one leads, one stands by), the webhook reached through its Service,
 // and a Buildkite job from the stand-in run to `finished` by the in-cluster dispatcher, webhook
 // and the real buildkite-agent. Then, on the same install: certificate rotation (rotation.ts) and
 // restarts under load (restarts.ts).
@@ -8,6 +9,7 @@ import type { JsonObject } from "../../../webhook/core/index.ts";
 import { eventually } from "../support/wait.ts";
 import { DISPATCHER_NS, install, QUEUE, WEBHOOK_NS } from "./install.ts";
 import type { Installation } from "./install.ts";
+import { dispatcherPods, leaderGauges, leaseHolder, podHttp } from "./leader.ts";
 import { describeRestarts } from "./restarts.ts";
 import { describeRotation } from "./rotation.ts";
 
@@ -67,13 +69,26 @@ describe("install: the manifests on the real node", function () {
     }
   });
 
-  it("the dispatcher Deployment runs in the cluster and has registered with the stand-in", async () => {
-    const [dispatcher, ...more] = await pods(i, DISPATCHER_NS, "agentify-dispatcher");
-    expect(more).to.deep.equal([]);
-    expect(dispatcher?.phase).to.equal("Running");
-    expect(dispatcher?.ready).to.equal(true);
-    expect(dispatcher?.readOnlyRoot).to.deep.equal([true]);
-    expect(dispatcher?.imageIds).to.deep.equal([i.image.id]);
+  it("the dispatcher's two replicas are Running and Ready; one holds the Lease (gauge 1), the other stands by (gauge 0, ready); the stack is registered", async () => {
+    const dispatchers = await pods(i, DISPATCHER_NS, "agentify-dispatcher");
+    expect(dispatchers).to.have.length(2);
+    for (const p of dispatchers) {
+      expect([p.phase, p.ready], p.name).to.deep.equal(["Running", true]);
+      expect(p.readOnlyRoot, p.name).to.deep.equal([true]);
+      expect(p.imageIds, p.name).to.deep.equal([i.image.id]);
+    }
+    const names = dispatchers.map((p) => p.name);
+    const holder = await eventually("a dispatcher pod holding the Lease", async () => {
+      const h = await leaseHolder(i);
+      return names.includes(h) ? h : undefined;
+    }, 60_000, 500);
+    const standby = names.find((n) => n !== holder) ?? "";
+    expect(await leaderGauges(i, names)).to.deep.equal({ [holder]: 1, [standby]: 0 });
+    expect(await podHttp(i, standby, "/readyz")).to.deep.equal({ status: 200, text: '{"ready":true}\n' });
+    expect((await podHttp(i, standby, "/healthz")).status).to.equal(200);
+    const ready = await dispatcherPods(i);
+    const after = (name: string): string => `${String(ready.find((p) => p.name === name)?.readyAfterS)} s`;
+    console.log(`      dispatcher pods Ready after creation: leader ${holder} ${after(holder)}, standby ${standby} ${after(standby)}`);
     const stacks = await eventually("a connected stack on the stand-in", async () => {
       const s = i.standin.stacks().filter((x) => x.state === "connected" && !x.deregistered);
       return s.length > 0 ? s : undefined;

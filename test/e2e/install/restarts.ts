@@ -1,13 +1,15 @@
 // Restarts under load in the installed cluster: a webhook pod evicted while Jobs are being
 // admitted (the PodDisruptionBudget refuses a second eviction, the other replica carries the
-// load), and the dispatcher Deployment restarted while Buildkite jobs are in flight. No
-// admission fails, and every Buildkite job finishes once, with exactly one Kubernetes Job.
+// load), and the dispatcher Deployment (two replicas, one leader) restarted while Buildkite jobs
+// are in flight. No admission fails, and every Buildkite job finishes once, with exactly one
+// Kubernetes Job.
 import { expect } from "chai";
 import type { JsonObject } from "../../../webhook/core/index.ts";
 import type { JobRecord } from "../../standin/job-record.ts";
 import { eventually } from "../support/wait.ts";
 import { DISPATCHER_NS, QUEUE, WEBHOOK_NS } from "./install.ts";
 import type { Installation } from "./install.ts";
+import { dispatcherPods, leaderGauges, leaseHolder } from "./leader.ts";
 import { startAdmissionLoad } from "./load.ts";
 import type { LoadResult } from "./load.ts";
 import { webhookPodIps } from "./rotation.ts";
@@ -95,13 +97,30 @@ export function describeRestarts(installation: () => Installation): void {
       await expectEachRanOnce(i, uuids);
     });
 
-    it("the dispatcher Deployment restarted while Buildkite jobs run: none is lost or run twice", async () => {
+    it("the dispatcher Deployment restarted while Buildkite jobs run: none is lost or run twice, and a new pod leads", async () => {
       const i = installation();
+      const old = (await dispatcherPods(i)).map((p) => p.name);
       const uuids = enqueue(i, 4, "before-restart");
+      const t0 = Date.now();
+      // When a new pod first holds the Lease, seen every 250 ms.
+      let newLeaderAt: number | undefined;
+      const watching = eventually("a new pod holding the Lease", async () => {
+        const h = await leaseHolder(i);
+        return h !== "" && !old.includes(h) ? (newLeaderAt = Date.now()) : undefined;
+      }, 180_000, 250);
+      watching.catch(() => undefined); // awaited below; not unhandled if the test fails first
       await i.kubectl(["-n", DISPATCHER_NS, "rollout", "restart", "deployment/agentify-dispatcher"]);
       uuids.push(...enqueue(i, 4, "during-restart"));
       await i.kubectl(["-n", DISPATCHER_NS, "rollout", "status", "deployment/agentify-dispatcher", "--timeout=180s"], undefined, 190_000);
+      const rolledMs = Date.now() - t0;
       uuids.push(...enqueue(i, 4, "after-restart"));
+      await watching;
+      const pods = (await dispatcherPods(i)).map((p) => p.name);
+      expect(pods.filter((p) => old.includes(p)), "old pods left").to.deep.equal([]);
+      const holder = await leaseHolder(i);
+      expect(pods).to.include(holder);
+      expect(await leaderGauges(i, pods)).to.deep.equal(Object.fromEntries(pods.map((p) => [p, p === holder ? 1 : 0])));
+      console.log(`        restart: a new pod led ${String((newLeaderAt ?? NaN) - t0)} ms after \`rollout restart\`, both new replicas Ready after ${String(rolledMs)} ms`);
       await expectEachRanOnce(i, uuids);
     });
   });
