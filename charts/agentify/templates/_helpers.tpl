@@ -43,6 +43,25 @@ app.kubernetes.io/instance: {{ $root.Release.Name }}
 app.kubernetes.io/component: {{ $component }}
 {{- end -}}
 
+{{/* The certificate hooks' metadata: (list root name events weight namespaced). Every hook is
+     deleted once its phase succeeds, and before it is created again. */}}
+{{- define "agentify.hookMeta" -}}
+{{- $root := index . 0 -}}
+name: {{ index . 1 }}
+{{- if index . 4 }}
+namespace: {{ $root.Release.Namespace }}
+{{- end }}
+labels:
+  {{- include "agentify.labels" (list $root "certs") | nindent 2 }}
+annotations:
+  {{- with $root.Values.annotations }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+  helm.sh/hook: {{ index . 2 }}
+  helm.sh/hook-weight: {{ index . 3 | quote }}
+  helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end -}}
+
 {{/* A namespaced object's metadata: (list root component name). */}}
 {{- define "agentify.meta" -}}
 {{- $root := index . 0 -}}
@@ -61,10 +80,26 @@ annotations:
 {{- if .Values.agentStackSecret -}}{{ .Values.agentStackSecret }}{{- else -}}{{ include "agentify.fullname" . }}-agent-token{{- end -}}
 {{- end -}}
 
-{{/* The webhook's TLS Secret. */}}
-{{- define "agentify.tlsSecret" -}}
-{{- if eq .Values.webhook.certs.source "existingSecret" -}}{{ required "webhook.certs.existingSecret is required with webhook.certs.source=existingSecret" .Values.webhook.certs.existingSecret }}{{- else -}}{{ include "agentify.webhook" . }}-tls{{- end -}}
+{{/* The certificate source, checked: every template that depends on it includes this. */}}
+{{- define "agentify.certsSource" -}}
+{{- $source := .Values.webhook.certs.source -}}
+{{- if not (has $source (list "selfManaged" "values" "existingSecret" "certManager")) -}}
+{{- fail (printf "webhook.certs.source must be selfManaged, values, existingSecret or certManager, not %q" $source) -}}
 {{- end -}}
+{{- $source -}}
+{{- end -}}
+
+{{/* The webhook's TLS Secret. selfManaged's has a name of its own: the hook Job creates it, Helm
+     does not own it, so switching to or from `values` never makes two owners of one Secret. */}}
+{{- define "agentify.tlsSecret" -}}
+{{- $source := include "agentify.certsSource" . -}}
+{{- if eq $source "existingSecret" -}}{{ required "webhook.certs.existingSecret is required with webhook.certs.source=existingSecret" .Values.webhook.certs.existingSecret }}
+{{- else if eq $source "selfManaged" -}}{{ include "agentify.webhook" . }}-selfmanaged-tls
+{{- else -}}{{ include "agentify.webhook" . }}-tls{{- end -}}
+{{- end -}}
+
+{{/* The self-managed certificates' hook objects (ServiceAccount, RBAC, the pre-hook Job). */}}
+{{- define "agentify.certsHook" -}}{{ include "agentify.fullname" . | trunc 57 | trimSuffix "-" }}-certs{{- end -}}
 
 {{/* "true" when the dispatcher runs with leader election; fails on settings that would run two
      dispatchers without it, or that the elector refuses. */}}

@@ -74,10 +74,12 @@ describe("helm chart charts/agentify", function () {
     const fromValues = valuesFile("from-values");
     const cases: [string[], string[], string][] = [
       [[minimal], ["agentToken="], "agentToken (or agentStackSecret) is required"],
-      [[minimal], ["webhook.certs.source=selfSigned"], 'webhook.certs.source must be values, existingSecret or certManager, not "selfSigned"'],
-      [[minimal], ["webhook.certs.caBundle="], "webhook.certs.caBundle is required with webhook.certs.source=values (agentify certs ca-bundle)"],
-      [[fromValues], ["webhook.certs.tlsCrt="], "webhook.certs.tlsCrt is required with webhook.certs.source=values (agentify certs generate)"],
+      [[minimal], ["webhook.certs.source=selfSigned"], 'webhook.certs.source must be selfManaged, values, existingSecret or certManager, not "selfSigned"'],
+      [[minimal], ["webhook.certs.source="], 'webhook.certs.source must be selfManaged, values, existingSecret or certManager, not ""'],
+      [[minimal], ["webhook.certs.source=values"], "webhook.certs.tlsCrt is required with webhook.certs.source=values (agentify certs generate)"],
+      [[fromValues], ["webhook.certs.caBundle="], "webhook.certs.caBundle is required with webhook.certs.source=values (agentify certs ca-bundle)"],
       [[minimal], ["webhook.certs.source=existingSecret"], "webhook.certs.existingSecret is required with webhook.certs.source=existingSecret"],
+      [[minimal], ["webhook.certs.selfManaged.renewBeforeDays=400"], "webhook.certs.selfManaged.renewBeforeDays (400) must be less than webhook.certs.selfManaged.days (365)"],
       [[minimal], ["config.prometheus-port=0"], "config.prometheus-port must be a port: the dispatcher's probes use /healthz and /readyz there"],
       [[minimal], ["leaderElection.enabled=false"], "replicas is 2: more than one dispatcher needs leaderElection.enabled=true, or two would reserve and create the same jobs"],
       [[minimal], ["leaderElection.renewDeadlineSeconds=20"], "leaderElection needs 0 < retryPeriodSeconds < renewDeadlineSeconds < leaseDurationSeconds, got 2, 20 and 15"],
