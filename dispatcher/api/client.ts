@@ -1,14 +1,13 @@
 // Typed client for Buildkite's Agent REST "stacks" API, one method per endpoint.
-// Transport is got; retry rules are in retry.ts; errors in errors.ts.
-import got, { HTTPError, RequestError } from "got";
-import type { Got } from "got";
+// One HTTP attempt is http-attempt.ts (node:http, no client library: got alone was ~22 MB of
+// RSS); retry rules are in retry.ts; errors in errors.ts.
 import type { Logger } from "pino";
 import { cropFinishDetail, cropNotificationDetail } from "./crop.ts";
 import { StacksApiError, StacksTransportError } from "./errors.ts";
 import type { StacksEndpoint } from "./errors.ts";
-import {
-  DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_POLICY, parseRetryAfterMs, RETRYABLE_ERROR_CODES, RETRYABLE_STATUS_CODES, retryDelayMs,
-} from "./retry.ts";
+import { abortFailure, ACCEPT_ENCODING, AttemptFailure, sendAttempt } from "./http-attempt.ts";
+import type { AttemptAnswer, AttemptRequest } from "./http-attempt.ts";
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_POLICY, nextAttemptDelayMs, parseRetryAfterMs, retryAfterWaitMs } from "./retry.ts";
 import type { RetryPolicy } from "./retry.ts";
 import type {
   BatchReserveJobsRequest, BatchReserveJobsResponse, ClusterQueue, CreateStackNotificationsResponse, FinishJobRequest,
@@ -69,7 +68,9 @@ export function escapePathSegment(segment: string): string {
 }
 
 export class StacksClient {
-  readonly #got: Got;
+  /** The endpoint with one trailing slash, to which paths are appended. */
+  readonly #base: string;
+  readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #policy: RetryPolicy;
   readonly #maxAttempts: Record<StacksEndpoint, number>;
@@ -82,18 +83,16 @@ export class StacksClient {
     this.#maxAttempts = { ...DEFAULT_MAX_ATTEMPTS, ...opts.maxAttempts };
     this.#logger = opts.logger;
     this.#random = opts.random ?? Math.random;
-    this.#got = got.extend({
-      prefixUrl: opts.endpoint ?? DEFAULT_ENDPOINT,
-      headers: {
-        authorization: `Token ${opts.token}`,
-        "user-agent": opts.userAgent ?? "agentify stacks-client",
-        // The Go client sends both on every request, GET included.
-        accept: "application/json",
-        "content-type": "application/json",
-      },
-      throwHttpErrors: true,
-      followRedirect: false,
-    });
+    const endpoint = opts.endpoint ?? DEFAULT_ENDPOINT;
+    this.#base = endpoint.endsWith("/") ? endpoint : `${endpoint}/`;
+    this.#headers = {
+      authorization: `Token ${opts.token}`,
+      "user-agent": opts.userAgent ?? "agentify stacks-client",
+      // The Go client sends both on every request, GET included.
+      accept: "application/json",
+      "content-type": "application/json",
+      "accept-encoding": ACCEPT_ENCODING,
+    };
   }
 
   getTokenIdentity(call?: CallOptions): Promise<ApiResponse<TokenIdentity>> {
@@ -152,64 +151,75 @@ export class StacksClient {
 
   async #request<T>(endpoint: StacksEndpoint, spec: RequestSpec, call: CallOptions = {}, readBody = true): Promise<ApiResponse<T>> {
     const maxAttempts = Math.max(1, call.maxAttempts ?? this.#maxAttempts[endpoint]);
-    const policy = this.#policy;
-    try {
-      const res = await this.#got(spec.path, {
-        method: spec.method,
-        ...(spec.json === undefined ? {} : { json: spec.json }),
-        ...(spec.searchParams === undefined ? {} : { searchParams: spec.searchParams }),
-        ...(call.signal === undefined ? {} : { signal: call.signal }),
-        timeout: { request: call.timeoutMs ?? this.#timeoutMs },
-        retry: {
-          limit: maxAttempts - 1,
-          methods: ["GET", "POST", "PUT"],
-          statusCodes: RETRYABLE_STATUS_CODES,
-          errorCodes: RETRYABLE_ERROR_CODES,
-          maxRetryAfter: policy.maxRetryAfterMs,
-          calculateDelay: ({ attemptCount, retryAfter, computedValue }) =>
-            computedValue === 0 ? 0 : retryDelayMs(attemptCount, retryAfter, policy, this.#random),
-        },
-        hooks: {
-          beforeRetry: [
-            (error, retryCount) =>
-              this.#logger?.debug({ endpoint, retryCount, code: error.code, status: error.response?.statusCode }, "retrying stacks API call"),
-          ],
-        },
+    const url = new URL(this.#base + spec.path);
+    for (const [key, value] of Object.entries(spec.searchParams ?? {})) url.searchParams.set(key, value);
+    const body = spec.json === undefined ? undefined : Buffer.from(JSON.stringify(spec.json), "utf8");
+    const attempt: AttemptRequest = {
+      url, method: spec.method, headers: this.#headers, timeoutMs: call.timeoutMs ?? this.#timeoutMs,
+      ...(body === undefined ? {} : { body }), ...(call.signal === undefined ? {} : { signal: call.signal }),
+    };
+    for (let attempts = 1; ; attempts++) {
+      const outcome = await sendAttempt(attempt).catch((err: unknown) => {
+        if (err instanceof AttemptFailure) return err;
+        throw err;
       });
-      return {
-        body: (readBody ? parseBody(endpoint, res.body, res.retryCount + 1) : null) as T,
-        status: res.statusCode,
-        retryAfterMs: parseRetryAfterMs(res.headers["retry-after"]),
-        attempts: res.retryCount + 1,
-      };
-    } catch (err) {
-      throw this.#toError(endpoint, err);
+      // 3xx counts as an answer: redirects are not followed.
+      if (!(outcome instanceof AttemptFailure) && outcome.status >= 200 && outcome.status <= 399) {
+        return {
+          body: (readBody ? parseBody(endpoint, outcome.text, attempts) : null) as T,
+          status: outcome.status,
+          retryAfterMs: parseRetryAfterMs(outcome.headers["retry-after"]),
+          attempts,
+        };
+      }
+      const code = outcome instanceof AttemptFailure ? outcome.code : undefined;
+      const answer = outcome instanceof AttemptFailure ? outcome.answer : outcome;
+      const retryAfter = answer?.headers["retry-after"];
+      const delay = nextAttemptDelayMs({
+        attempt: attempts, maxAttempts, status: answer?.status, code, retryAfterMs: retryAfter === undefined ? undefined : retryAfterWaitMs(retryAfter),
+      }, this.#policy, this.#random);
+      const final = delay === 0 ? outcome : (await waitUnlessAborted(delay, call.signal)) ? undefined : abortFailure(call.signal!);
+      if (final !== undefined) {
+        throw final instanceof AttemptFailure ? this.#transportError(endpoint, final, attempts) : this.#apiError(endpoint, final, attempts);
+      }
+      this.#logger?.debug({ endpoint, retryCount: attempts, code: code ?? "ERR_NON_2XX_3XX_RESPONSE", status: answer?.status }, "retrying stacks API call");
     }
   }
 
-  #toError(endpoint: StacksEndpoint, err: unknown): Error {
-    if (err instanceof StacksApiError || err instanceof StacksTransportError) return err;
-    if (err instanceof HTTPError) {
-      const raw = typeof err.response.body === "string" ? err.response.body : String(err.response.body ?? "");
-      const body = tryParseJson(raw);
-      const message = typeof body === "object" && body !== null && typeof (body as { message?: unknown }).message === "string"
-        ? (body as { message: string }).message
-        : raw;
-      const apiError = new StacksApiError({
-        endpoint, status: err.response.statusCode, apiMessage: message, body: body ?? raw,
-        retryAfterMs: parseRetryAfterMs(err.response.headers["retry-after"]), attempts: err.response.retryCount + 1,
-      });
-      this.#logger?.warn({ endpoint, status: apiError.status, attempts: apiError.attempts }, apiError.message);
-      return apiError;
-    }
-    if (err instanceof RequestError) {
-      const attempts = (err.request?.retryCount ?? 0) + 1;
-      const transport = new StacksTransportError({ endpoint, code: err.code || "ERR_REQUEST", message: err.message, attempts, cause: err });
-      this.#logger?.warn({ endpoint, code: transport.code, attempts }, transport.message);
-      return transport;
-    }
-    return err instanceof Error ? err : new Error(String(err));
+  #apiError(endpoint: StacksEndpoint, answer: AttemptAnswer, attempts: number): StacksApiError {
+    const body = tryParseJson(answer.text);
+    const message = typeof body === "object" && body !== null && typeof (body as { message?: unknown }).message === "string"
+      ? (body as { message: string }).message
+      : answer.text;
+    const apiError = new StacksApiError({
+      endpoint, status: answer.status, apiMessage: message, body: body ?? answer.text,
+      retryAfterMs: parseRetryAfterMs(answer.headers["retry-after"]), attempts,
+    });
+    this.#logger?.warn({ endpoint, status: apiError.status, attempts }, apiError.message);
+    return apiError;
   }
+
+  #transportError(endpoint: StacksEndpoint, failure: AttemptFailure, attempts: number): StacksTransportError {
+    const transport = new StacksTransportError({ endpoint, code: failure.code, message: failure.message, attempts, cause: failure.cause ?? failure });
+    this.#logger?.warn({ endpoint, code: transport.code, attempts }, transport.message);
+    return transport;
+  }
+}
+
+/** Waits `ms`; false at once if `signal` aborts first. */
+function waitUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 function tryParseJson(text: string): unknown {
