@@ -125,11 +125,13 @@ describe("helm chart charts/agentify", function () {
     expect(entry(find(docs, "MutatingWebhookConfiguration"))).to.deep.equal(entry(find(manifests("webhook-configuration.yaml"), "MutatingWebhookConfiguration")));
   });
 
-  it("replicas: 1 without leader election renders the single dispatcher: no election flags, no POD_NAME, no Lease rules", async () => {
+  it("replicas: 1 without leader election renders the single dispatcher: Recreate, no election flags, no POD_NAME, no Lease rules", async () => {
     const docs = documents((await template([valuesFile("from-values")])).stdout);
     const deployment = find(docs, "Deployment", "agentify-dispatcher");
     const manifest = find(manifests("dispatcher.yaml"), "Deployment", "agentify-dispatcher");
     expect((deployment["spec"] as JsonObject)["replicas"]).to.equal(1);
+    // Never two dispatchers without a Lease between them, not even during a rollout.
+    expect((deployment["spec"] as JsonObject)["strategy"]).to.deep.equal({ type: "Recreate" });
     expect(container(deployment)["args"]).to.deep.equal((container(manifest)["args"] as string[]).filter((a) => a !== "--leader-elect"));
     expect((container(deployment)["env"] as JsonObject[]).map((e) => e["name"])).to.deep.equal(["NODE_COMPILE_CACHE", "BUILDKITE_AGENT_TOKEN"]);
     expect(tokenSecretAside(find(docs, "Role", "agentify-dispatcher"))).to.deep.equal(tokenSecretAside({ rules: (find(manifests("dispatcher.yaml"), "Role")["rules"] as JsonObject[]).filter((r) => !isLeaseRule(r)) }));
