@@ -20,7 +20,7 @@ export function readBareJob(input: unknown, uuid: string): Job {
   if (!UUID.test(uuid)) {
     throw new AgentifyError("invalid-uuid", `label ${JOB_UUID_LABEL} must be a Buildkite job UUID, got ${JSON.stringify(uuid)}`);
   }
-  checkShape(input);
+  if (!hasValidShape(input)) checkShape(input);
   const job = cloneJson(input) as Job;
   checkContainers(job);
   return job;
@@ -78,7 +78,53 @@ function meta(v: unknown, p: string): void {
   optional(m, "annotations", p, stringMap);
 }
 
-function checkShape(input: unknown): void {
+// The same rules as checkShape below, as a yes/no answer: no path strings, no closures. Every
+// admission takes this path; only a Job it refuses goes through checkShape, which names the field.
+type Check = (v: unknown) => boolean;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isString = (v: unknown): boolean => typeof v === "string";
+const isInteger = (v: unknown): boolean => Number.isInteger(v);
+const absentOr = (v: unknown, check: Check): boolean => v === undefined || check(v);
+function isListOf(v: unknown, item: Check): boolean {
+  if (!Array.isArray(v)) return false;
+  for (const x of v) if (!item(x)) return false;
+  return true;
+}
+function isStringMap(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const key in v) if (Object.hasOwn(v, key) && typeof v[key] !== "string") return false;
+  return true;
+}
+const isStringList = (v: unknown): boolean => isListOf(v, isString);
+const isNamed = (v: unknown): v is Record<string, unknown> => isObject(v) && typeof v.name === "string" && v.name !== "";
+const isEnvVar = (v: unknown): boolean => isNamed(v) && absentOr(v.value, isString);
+const isMount = (v: unknown): boolean => isNamed(v) && absentOr(v.mountPath, isString);
+const isEnvList = (v: unknown): boolean => isListOf(v, isEnvVar);
+const isMountList = (v: unknown): boolean => isListOf(v, isMount);
+const isObjectList = (v: unknown): boolean => isListOf(v, isObject);
+const isMeta = (v: unknown): boolean => isObject(v) && absentOr(v.labels, isStringMap) && absentOr(v.annotations, isStringMap);
+
+function isContainer(v: unknown): boolean {
+  return isObject(v) &&
+    absentOr(v.name, isString) && absentOr(v.image, isString) && absentOr(v.workingDir, isString) && absentOr(v.imagePullPolicy, isString) &&
+    absentOr(v.command, isStringList) && absentOr(v.args, isStringList) && absentOr(v.env, isEnvList) &&
+    absentOr(v.volumeMounts, isMountList) && absentOr(v.envFrom, isObjectList) &&
+    absentOr(v.securityContext, isObject) && absentOr(v.resources, isObject);
+}
+const isContainerList = (v: unknown): boolean => isListOf(v, isContainer);
+const isNamedList = (v: unknown): boolean => isListOf(v, isNamed);
+const isPodSecurityContext = (v: unknown): boolean => isObject(v) && absentOr(v.runAsUser, isInteger) && absentOr(v.runAsGroup, isInteger);
+
+export function hasValidShape(input: unknown): boolean {
+  if (!isObject(input) || (input.kind !== undefined && input.kind !== "Job") || !isMeta(input.metadata) || !isObject(input.spec)) return false;
+  const template = input.spec.template;
+  if (!isObject(template) || !absentOr(template.metadata, isMeta) || !isObject(template.spec)) return false;
+  const spec = template.spec;
+  return isContainerList(spec.containers) && absentOr(spec.initContainers, isContainerList) && absentOr(spec.volumes, isNamedList) &&
+    absentOr(spec.terminationGracePeriodSeconds, isInteger) && absentOr(spec.securityContext, isPodSecurityContext);
+}
+
+export function checkShape(input: unknown): void {
   const job = object(input, "(root)");
   if (job.kind !== undefined && job.kind !== "Job") invalid("kind", '"Job"', job.kind);
   meta(job.metadata, "metadata");
