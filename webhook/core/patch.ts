@@ -2,7 +2,10 @@
 // Plain JSON in, plain JSON out: no typed round-trip can add spurious ops. Arrays are diffed by
 // common prefix and suffix, so appending or inserting containers gives one `add` each, and the
 // audit log stays readable (a naive index-wise diff would rewrite every shifted element).
-import { cloneJson, isJsonObject, type JsonValue } from "./json.ts";
+// The ops' values are `target`'s own subtrees, not copies: the webhook serializes the patch at
+// once, and copying every added value cost as much as the diff itself. Mutating `target`
+// afterwards changes the patch.
+import { isJsonObject, type JsonValue } from "./json.ts";
 
 export type PatchOperation =
   | { op: "add"; path: string; value: JsonValue }
@@ -17,6 +20,7 @@ export function patchFor(original: JsonValue, target: JsonValue): PatchOperation
 
 /** RFC 6901 escaping of one reference token. */
 function escapePointerToken(token: string): string {
+  if (!token.includes("~") && !token.includes("/")) return token;
   return token.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
@@ -28,13 +32,18 @@ function diff(path: string, a: JsonValue, b: JsonValue, ops: PatchOperation[]): 
       if (!(key in b)) ops.push({ op: "remove", path: `${path}/${escapePointerToken(key)}` });
     }
     for (const key of Object.keys(b)) {
-      const child = `${path}/${escapePointerToken(key)}`;
-      if (!(key in a)) ops.push({ op: "add", path: child, value: cloneJson(b[key] as JsonValue) });
-      else diff(child, a[key] as JsonValue, b[key] as JsonValue, ops);
+      const after = b[key] as JsonValue;
+      if (!(key in a)) {
+        ops.push({ op: "add", path: `${path}/${escapePointerToken(key)}`, value: after });
+        continue;
+      }
+      const before = a[key] as JsonValue;
+      // Most of a Job's leaves are unchanged: no path for them.
+      if (before !== after) diff(`${path}/${escapePointerToken(key)}`, before, after, ops);
     }
     return;
   }
-  if (!deepEqual(a, b)) ops.push({ op: "replace", path, value: cloneJson(b) });
+  if (!deepEqual(a, b)) ops.push({ op: "replace", path, value: b });
 }
 
 function diffArrays(path: string, a: JsonValue[], b: JsonValue[], ops: PatchOperation[]): void {
@@ -53,7 +62,7 @@ function diffArrays(path: string, a: JsonValue[], b: JsonValue[], ops: PatchOper
   // Removals from the highest index down, so that each index is still valid when applied.
   for (let i = prefix + oldMiddle - 1; i >= prefix + paired; i--) ops.push({ op: "remove", path: `${path}/${i}` });
   for (let i = prefix + paired; i < prefix + newMiddle; i++) {
-    ops.push({ op: "add", path: `${path}/${i}`, value: cloneJson(b[i] as JsonValue) });
+    ops.push({ op: "add", path: `${path}/${i}`, value: b[i] as JsonValue });
   }
 }
 
