@@ -2,37 +2,8 @@
 // any call, the exact errors, and a round trip against a fake apiserver given by --kubeconfig.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
-import { registerCerts } from "../../../certs/command.ts";
 import { FakeApiserver } from "./fake-apiserver.ts";
-import { NAMESPACE, removeTempDirs, SERVICE, tempDir } from "./helpers.ts";
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-async function agentify(...args: string[]): Promise<Run> {
-  const run: Run = { stdout: "", stderr: "", exitCode: 0 };
-  const program = new Command("agentify")
-    .showHelpAfterError()
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => (run.stdout += text),
-      writeErr: (text) => (run.stderr += text),
-      getOutHelpWidth: () => 80,
-      getErrHelpWidth: () => 80,
-    });
-  registerCerts(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    run.exitCode = err.exitCode;
-  }
-  return run;
-}
+import { agentify, NAMESPACE, removeTempDirs, SERVICE, tempDir } from "./helpers.ts";
 
 const SECRET = "agentify-webhook-selfmanaged-tls";
 const ENSURE = ["certs", "ensure-secret", "--namespace", NAMESPACE, "--secret", SECRET, "--service", SERVICE];

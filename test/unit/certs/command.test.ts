@@ -3,38 +3,8 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { Command, CommanderError } from "commander";
-import { registerCerts } from "../../../certs/command.ts";
 import { servingCertNames } from "../../../certs/index.ts";
-import { NAMESPACE, removeTempDirs, SERVICE, SVC_DNS, tempDir } from "./helpers.ts";
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-/** Runs `agentify <args>` with the root settings of bin/agentify.ts, capturing output. */
-async function agentify(...args: string[]): Promise<Run> {
-  const run: Run = { stdout: "", stderr: "", exitCode: 0 };
-  const program = new Command("agentify")
-    .showHelpAfterError()
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => (run.stdout += text),
-      writeErr: (text) => (run.stderr += text),
-      getOutHelpWidth: () => 80,
-      getErrHelpWidth: () => 80,
-    });
-  registerCerts(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    run.exitCode = err.exitCode;
-  }
-  return run;
-}
+import { agentify, NAMESPACE, removeTempDirs, SERVICE, SVC_DNS, tempDir } from "./helpers.ts";
 
 function read(dir: string, name: string): string {
   return readFileSync(join(dir, name), "utf8");

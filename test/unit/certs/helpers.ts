@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { registerCerts } from "../../../certs/command.ts";
 import { generateCa, issueServingCert, type CaPair, type ServingPair } from "../../../certs/index.ts";
 
 export const SERVICE = "agentify-webhook";
@@ -30,4 +32,32 @@ export function sharedPairs(): { ca: CaPair; serving: ServingPair } {
     shared = { ca, serving: issueServingCert(ca, { service: SERVICE, namespace: NAMESPACE, ips: ["127.0.0.1"] }) };
   }
   return shared;
+}
+
+export interface Run {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Runs `agentify <args>` with the root settings of bin/agentify.ts, capturing output. */
+export async function agentify(...args: string[]): Promise<Run> {
+  const run: Run = { stdout: "", stderr: "", exitCode: 0 };
+  const program = new Command("agentify")
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => (run.stdout += text),
+      writeErr: (text) => (run.stderr += text),
+      getOutHelpWidth: () => 80,
+      getErrHelpWidth: () => 80,
+    });
+  registerCerts(program);
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    run.exitCode = err.exitCode;
+  }
+  return run;
 }
