@@ -2,9 +2,9 @@
 // within the timeout, decode its Content-Encoding, and report a failure with the code of what
 // happened. Retrying is the client's (client.ts). Connections are pooled and kept alive by
 // Node's global agents (keep-alive since Node 19), as the stacks client has always used them.
-import { globalAgent as httpAgent, request as httpRequest } from "node:http";
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { globalAgent as httpsAgent, request as httpsRequest } from "node:https";
+import { http } from "../http/node-http.ts";
 
 export interface AttemptRequest {
   url: URL;
@@ -113,7 +113,7 @@ export function sendAttempt(spec: AttemptRequest): Promise<AttemptAnswer> {
 
     const https = spec.url.protocol === "https:";
     try {
-      req = (https ? httpsRequest : httpRequest)(spec.url, { method: spec.method, headers: spec.headers, agent: https ? httpsAgent : httpAgent });
+      req = (https ? httpsRequest : http.request)(spec.url, { method: spec.method, headers: spec.headers, agent: https ? httpsAgent : http.globalAgent });
     } catch (err) {
       return finish(err);
     }

@@ -1,10 +1,10 @@
 // The dispatcher's plain-HTTP endpoints: /metrics (Prometheus), /healthz (the process answers),
 // /readyz (registered, informers synced, and polling Buildkite successfully).
 import { once } from "node:events";
-import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "../../metrics/registry.ts";
+import { http } from "./node-http.ts";
 
 export interface Readiness {
   /** undefined when ready; otherwise why not. */
@@ -21,7 +21,7 @@ export interface HttpEndpoints {
 export type Exposition = Pick<Registry, "contentType" | "metrics">;
 
 export async function startHttpEndpoints(opts: { port: number; host?: string; registry: Exposition; readiness: Readiness }): Promise<HttpEndpoints> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();

@@ -3,10 +3,10 @@
 // the dispatcher already classifies (job/create-errors.ts), taken from its own small module
 // so that @kubernetes/client-node itself is never loaded (~85 MB of RSS, ~0.55 s of start-up).
 // Anything else (refused, reset, timed out) is a plain Error whose `cause` says what happened.
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import type { IncomingMessage } from "node:http";
+import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { ApiException } from "@kubernetes/client-node/dist/gen/apis/exception.js";
+import { http } from "../http/node-http.ts";
 import type { KubeConnection } from "./kubeconfig.ts";
 
 export { ApiException };
@@ -63,8 +63,8 @@ export class KubeHttp {
     this.#url = new URL(connection.server);
     const pool = { keepAlive: true, maxSockets: opts.maxSockets ?? 50, maxFreeSockets: opts.maxSockets ?? 50, scheduling: "lifo" as const };
     if (this.#url.protocol === "http:") {
-      this.#agent = new HttpAgent(pool);
-      this.#request = httpRequest as unknown as typeof httpsRequest;
+      this.#agent = new http.Agent(pool);
+      this.#request = http.request as unknown as typeof httpsRequest;
     } else {
       this.#agent = new HttpsAgent({
         ...pool, rejectUnauthorized: !connection.insecureSkipTlsVerify,
