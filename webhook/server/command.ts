@@ -11,8 +11,11 @@ import type { Config } from "../core/index.ts";
 import { startWebhook } from "./server.ts";
 import type { TlsMinVersion } from "./server.ts";
 import { exitOnSignals } from "./shutdown.ts";
+import { releaseStartupMemory } from "./startup-memory.ts";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
+/** Start-up's garbage is collected this long after listening, and again after the first review. */
+const RELEASE_STARTUP_MEMORY_AFTER_MS = 1000;
 
 interface WebhookFlags {
   config?: string;
@@ -77,12 +80,17 @@ async function runWebhook(flags: WebhookFlags): Promise<void> {
       certPollIntervalMs: flags.certPollInterval,
       ...(beforeAdmit === undefined ? {} : { beforeAdmit }),
       // Again once a review has run: the cache then also holds the admission path's code.
-      afterFirstReview: () => flushCompileCache(),
+      afterFirstReview: () => {
+        flushCompileCache();
+        releaseStartupMemory();
+      },
     });
     exitOnSignals(webhook, logger, { drainDelayMs: flags.shutdownDelay, timeoutMs: flags.shutdownTimeout });
     // With NODE_COMPILE_CACHE set, write what start-up compiled now, not at exit: a pod is
     // usually killed, and a killed process would leave the cache empty for the next start.
     flushCompileCache();
+    // Not at once: the first reviews (a start-up's readiness) would wait for it.
+    setTimeout(releaseStartupMemory, RELEASE_STARTUP_MEMORY_AFTER_MS).unref();
   } catch (err) {
     // Bad config, unreadable certificates, port in use: one fatal log line (the same JSON
     // stream as everything else the webhook says), exit 1.
