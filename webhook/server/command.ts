@@ -11,6 +11,7 @@ import type { Config } from "../core/index.ts";
 import { startWebhook } from "./server.ts";
 import type { TlsMinVersion } from "./server.ts";
 import { exitOnSignals } from "./shutdown.ts";
+import { syncDestination } from "./sync-destination.ts";
 import { releaseStartupMemory } from "./startup-memory.ts";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
@@ -65,7 +66,7 @@ async function runWebhook(flags: WebhookFlags): Promise<void> {
   // asynchronous destination buffered every line the pipe had not taken yet, without bound:
   // 1,200 lines (19 MB) under load in the benchmark, an out-of-memory kill when the log reader
   // stalls. Blocking instead slows reviews down, which the apiserver sees and times out.
-  const logger = pino({ level: flags.logLevel, base: { component: "webhook" } }, pino.destination({ dest: 1, sync: true }));
+  const logger = pino({ level: flags.logLevel, base: { component: "webhook" } }, syncDestination(1));
   const beforeAdmit = testDelayHook();
   try {
     const webhook = await startWebhook({
