@@ -4,7 +4,7 @@
 //                Buildkite job is finished with the message
 //   transient  - network, 5xx, 429, webhook unreachable, quota, RBAC being fixed…: retry with
 //                backoff (Retry-After honoured) until job-creation-timeout
-// The lean client's error class (the same one client-node defines), without loading client-node.
+// The lean client's error class (kube/api-exception.ts).
 import { ApiException } from "../kube/http.ts";
 
 export type CreateFailure =

@@ -68,7 +68,10 @@ interface ListBody<T> {
 
 type ClientNode = typeof ClientNodeModule;
 
-/** @kubernetes/client-node, loaded on first use only (tests and tools; the dispatcher never needs it). */
+/**
+ * @kubernetes/client-node, loaded on first use only: tests and tools. It is a devDependency, not
+ * in the image; the dispatcher never calls this.
+ */
 function clientNode(): ClientNode {
   return createRequire(import.meta.url)("@kubernetes/client-node") as ClientNode;
 }

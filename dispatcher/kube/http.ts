@@ -1,12 +1,12 @@
 // HTTP to the apiserver: one keep-alive connection pool, JSON in and out, and errors mapped
 // strictly. Any answer outside 2xx is an ApiException (code, body text, headers), the error type
-// the dispatcher already classifies (job/create-errors.ts), taken from its own small module
-// so that @kubernetes/client-node itself is never loaded (~85 MB of RSS, ~0.55 s of start-up).
+// the dispatcher classifies (job/create-errors.ts); no @kubernetes/client-node (~85 MB of RSS and
+// ~0.55 s of start-up when loaded; not in the image).
 // Anything else (refused, reset, timed out) is a plain Error whose `cause` says what happened.
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { ApiException } from "@kubernetes/client-node/dist/gen/apis/exception.js";
 import { http } from "../http/node-http.ts";
+import { ApiException } from "./api-exception.ts";
 import type { KubeConnection } from "./kubeconfig.ts";
 
 export { ApiException };

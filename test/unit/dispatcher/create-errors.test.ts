@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { ApiException } from "@kubernetes/client-node";
 import { classifyCreateError, createRetryDelayMs } from "../../../dispatcher/job/create-errors.ts";
+import { ApiException } from "../../../dispatcher/kube/http.ts";
 
 function apiError(code: number, reason: string, message: string, headers: Record<string, string> = {}): ApiException<string> {
   return new ApiException(code, "Unknown API Status Code!", JSON.stringify({ kind: "Status", status: "Failure", code, reason, message }), headers);

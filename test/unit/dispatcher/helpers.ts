@@ -1,10 +1,10 @@
 // Fakes for dispatcher unit tests: a silent logger, and an in-memory stand-in for the few
 // Kubernetes calls the dispatcher makes (creates behave like an apiserver with the webhook:
 // AlreadyExists on a taken name, the agentified annotation added, scripted failures).
-import { ApiException } from "@kubernetes/client-node";
 import type { CoreV1Event, V1Job } from "@kubernetes/client-node";
 import { pino } from "pino";
 import type { Logger } from "pino";
+import { ApiException } from "../../../dispatcher/kube/http.ts";
 
 export function silentLogger(): Logger {
   return pino({ level: "silent" });
