@@ -1,6 +1,6 @@
-// Turns zod's issues into one line per problem, naming the offending key's path,
+// Turns validation issues into one line per problem, naming the offending key's path,
 // e.g. `agent-config.hooks-path: expected string, received number`.
-import type { z } from "zod";
+import type { Issue } from "../validation/index.ts";
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
@@ -11,11 +11,11 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ""): string {
+export function formatIssues(issues: readonly Issue[], prefix = ""): string {
   return issues
     .map((issue) => {
       if (issue.code === "unrecognized_keys") {
-        return issue.keys
+        return (issue.keys ?? [])
           .map((key) => `${joinPath(prefix, formatPath([...issue.path, key]))}: unknown key`)
           .join("; ");
       }
