@@ -6,6 +6,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { checkShape, hasValidShape } from "../../../webhook/core/job/bare-job.ts";
 import type { JsonObject, JsonValue } from "../../../webhook/core/index.ts";
+import { setAt } from "./set-at.ts";
 
 const RUNS = Number(process.env["FUZZ_RUNS"] ?? 3000);
 
@@ -45,22 +46,6 @@ const PATHS: (string | number)[][] = [
   ["spec", "template", "spec", "terminationGracePeriodSeconds"], ["spec", "template", "spec", "securityContext"],
   ["spec", "template", "spec", "securityContext", "runAsUser"], ["spec", "template", "spec", "securityContext", "runAsGroup"],
 ];
-
-/** `value` at `path` (the root itself for []), creating objects on the way. */
-function setAt(root: JsonObject, path: readonly (string | number)[], value: JsonValue): JsonValue {
-  if (path.length === 0) return value;
-  let node: JsonValue = root;
-  path.forEach((key, i) => {
-    if (typeof node !== "object" || node === null) return;
-    const container = node as Record<string | number, JsonValue>;
-    if (i === path.length - 1) container[key] = value;
-    else {
-      if (typeof container[key] !== "object" || container[key] === null) container[key] = typeof path[i + 1] === "number" ? [] : {};
-      node = container[key] as JsonValue;
-    }
-  });
-  return root;
-}
 
 function checkShapeAccepts(input: unknown): boolean {
   try {

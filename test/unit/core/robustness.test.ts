@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { defaultConfig, tryAgentify, type JsonObject, type JsonValue } from "../../../webhook/core/index.ts";
+import { setAt } from "./set-at.ts";
 
 const config = defaultConfig();
 // FUZZ_RUNS=50000 for a longer hunt; a failure prints the seed to replay it.
@@ -16,20 +17,6 @@ function baseJob(): JsonObject {
     metadata: { name: "j", labels: { "buildkite.com/job-uuid": UUID }, annotations: {} },
     spec: { template: { spec: { containers: [{ name: "a", image: "alpine:3", command: ["echo"] }] } } },
   };
-}
-
-/** Sets `value` at `path`, creating objects on the way; a path through a non-object replaces it. */
-function setAt(root: JsonObject, path: readonly (string | number)[], value: JsonValue): void {
-  let node: JsonValue = root;
-  path.forEach((key, i) => {
-    if (typeof node !== "object" || node === null) return;
-    const container = node as Record<string | number, JsonValue>;
-    if (i === path.length - 1) container[key] = value;
-    else {
-      if (typeof container[key] !== "object" || container[key] === null) container[key] = typeof path[i + 1] === "number" ? [] : {};
-      node = container[key] as JsonValue;
-    }
-  });
 }
 
 const PATHS: (string | number)[][] = [
