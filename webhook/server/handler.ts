@@ -2,7 +2,6 @@
 // Whatever happens inside, the caller gets one well-formed AdmissionReview: an exception
 // becomes `allowed: false`, code 500, never a dropped connection or a hung request.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { performance } from "node:perf_hooks";
 import type { Level, Logger } from "pino";
 import type { Config, JsonValue } from "../core/index.ts";
 import { admit } from "./admit.ts";

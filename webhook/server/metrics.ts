@@ -1,7 +1,6 @@
 // Prometheus metrics on their own Registry, served on a separate plain-HTTP port so that
 // scraping needs no webhook certificate. Label values are bounded: unknown reasons fold into "other".
 // Each review costs two array increments: its series are looked up once, when first used.
-import { createServer } from "node:http";
 import type { Server } from "node:http";
 import { registerProcessMetrics } from "../../metrics/process.ts";
 import { Counter, Gauge, Histogram, Registry } from "../../metrics/registry.ts";
@@ -9,6 +8,11 @@ import type { AdmissionResult } from "./admit.ts";
 import type { TransportFailureReason } from "./decode.ts";
 import { GATE_SKIP_REASONS } from "./gate.ts";
 import { DENIAL_REASONS } from "../core/index.ts";
+// node:http as its CommonJS module: importing it as an ES module reads every export, and the
+// WebSocket, CloseEvent and MessageEvent getters among them load Node's bundled undici (with
+// http2, zlib and web streams), which this process never uses.
+const http = process.getBuiltinModule("node:http");
+
 const ERROR_REASONS: readonly (TransportFailureReason | "internal")[] = [
   "unsupported-media-type", "too-large", "aborted", "empty-body", "invalid-json", "invalid-review", "missing-uid", "internal",
 ];
@@ -80,7 +84,7 @@ export function createWebhookMetrics(): WebhookMetrics {
 
 /** GET /metrics on plain HTTP; anything else is 404. */
 export function createMetricsServer(registry: Registry): Server {
-  return createServer((req, res) => {
+  return http.createServer((req, res) => {
     const path = (req.url ?? "").split("?", 1)[0];
     if (req.method !== "GET" || path !== "/metrics") {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found\n");
