@@ -9,6 +9,8 @@ import { DISPATCHER_OPTIONS, envName } from "./settings/options.ts";
 
 /** SIGTERM to exit, deregistration included. */
 export const SHUTDOWN_BUDGET_MS = 5000;
+/** Start-up's garbage is collected this long after the dispatcher (or its elector) has started. */
+const RELEASE_STARTUP_MEMORY_AFTER_MS = 1000;
 
 export function registerDispatcher(program: Command): void {
   const command = program
@@ -34,8 +36,8 @@ export function registerDispatcher(program: Command): void {
   command.action(async function (this: Command, flags: Record<string, unknown>) {
     // Loaded here, not at the top: every `agentify` subcommand imports this file, and the
     // dispatcher's dependencies are its own.
-    const [{ resolveSettings }, { createLogger }, { startDispatcher }] = await Promise.all([
-      import("./settings/resolve.ts"), import("./logger.ts"), import("./start.ts"),
+    const [{ resolveSettings }, { createLogger }, { startDispatcher }, { releaseStartupMemory }] = await Promise.all([
+      import("./settings/resolve.ts"), import("./logger.ts"), import("./start.ts"), import("../bin/startup-memory.ts"),
     ]);
     let settings;
     try {
@@ -80,6 +82,8 @@ export function registerDispatcher(program: Command): void {
     }
     // With NODE_COMPILE_CACHE set, write what start-up compiled now: a killed pod never exits normally.
     flushCompileCache();
+    // Not at once: the first poll and its creates would wait for it.
+    setTimeout(releaseStartupMemory, RELEASE_STARTUP_MEMORY_AFTER_MS).unref();
     const shutdown = (signal: NodeJS.Signals) => {
       logger.info({ signal }, "shutting down");
       setTimeout(() => {

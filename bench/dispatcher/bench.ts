@@ -52,6 +52,12 @@ const JOBS = Number(args.jobs);
 const ROUNDS = Math.max(1, Number(args.rounds));
 const FLOOR_ROUNDS = new Set([1, 4, 7, 10, ROUNDS].filter((r) => r <= ROUNDS));
 
+/**
+ * Idle RSS is read this long after a poll that found nothing: past the dispatcher's one-time
+ * collection of start-up garbage (a second after it started), as a dispatcher idles in a cluster.
+ */
+const IDLE_SETTLE_MS = 2000;
+
 const steps = (count: number, queue: string) => Array.from({ length: count }, (_, i) => ({ command: `echo bench ${i}`, agents: { queue } }));
 
 async function registerWebhook(cluster: Cluster, webhook: Running, caCert: string): Promise<void> {
@@ -172,6 +178,7 @@ async function main(): Promise<number> {
       await sleep(50);
     }
     await afterPoll(metricsPort);
+    await sleep(IDLE_SETTLE_MS);
     const idleRssMb = rssMb(dispatcher.pid);
     const floor = await startFloor(bench, "floor-0", "bench-floor", JOBS, false);
     stops.push(() => floor.stop());

@@ -12,7 +12,7 @@ import { startWebhook } from "./server.ts";
 import type { TlsMinVersion } from "./server.ts";
 import { exitOnSignals } from "./shutdown.ts";
 import { syncDestination } from "./sync-destination.ts";
-import { releaseStartupMemory } from "./startup-memory.ts";
+import { releaseStartupMemory } from "../../bin/startup-memory.ts";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
 /** Start-up's garbage is collected this long after listening, and again after the first review. */

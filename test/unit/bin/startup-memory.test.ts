@@ -1,7 +1,7 @@
-// The webhook gives start-up's young generation back once it serves (see startup-memory.ts).
+// agentify webhook and dispatcher give start-up's young generation back once they serve (see bin/startup-memory.ts).
 import { expect } from "chai";
 import { getHeapSpaceStatistics } from "node:v8";
-import { releaseStartupMemory } from "../../../webhook/server/startup-memory.ts";
+import { releaseStartupMemory } from "../../../bin/startup-memory.ts";
 
 function newSpaceBytes(): number {
   const space = getHeapSpaceStatistics().find((s) => s.space_name === "new_space");

@@ -1,9 +1,9 @@
-// Returns start-up's garbage to the system. Loading and compiling the modules (and writing the
-// compile cache) grows V8's young generation to its maximum and leaves it committed: ~10 MB of a
-// webhook's ~90 MB idle RSS is heap that nothing uses once it serves. V8 gives such pages back
-// only in a memory-reducing full collection, which a process that idles right after start-up
-// never runs on its own. One such collection, after start-up and after the first review, costs
-// tens of milliseconds of one core, twice per process.
+// Returns start-up's garbage to the system (`agentify webhook` and `agentify dispatcher`). Loading
+// and compiling the modules (and writing the compile cache) grows V8's young generation to its
+// maximum and leaves it committed: ~10 MB of a webhook's ~90 MB idle RSS is heap that nothing uses
+// once it serves. V8 gives such pages back only in a memory-reducing full collection, which a
+// process that idles right after start-up never runs on its own. Each such collection costs tens
+// of milliseconds of one core; a process runs one or two, once started.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
