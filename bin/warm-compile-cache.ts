@@ -17,6 +17,8 @@ await Promise.all([
   import("../dispatcher/settings/resolve.ts"),
   import("../dispatcher/logger.ts"),
   import("../dispatcher/start.ts"),
+  // --leader-elect, as the manifests and the chart run it.
+  import("../dispatcher/leader/ha.ts"),
 ]);
 // The cache holds the code of functions that have run: run the admission path once.
 const { agentify, defaultConfig, patchFor, redactPatch } = await import("../webhook/core/index.ts");
