@@ -1,5 +1,5 @@
 // The processes the dispatcher benchmark measures: `agentify dispatcher` started as the manifests
-// start it (the container's Node flags and compile cache), and its floor (floor.ts) with the
+// start it (the container's Node flags and compile cache, leader election on), and its floor (floor.ts) with the
 // same flags. Both read the stand-in and the control plane the bench started.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -59,7 +59,11 @@ export function dispatcherConfig(namespace: string, queue: string, metricsPort: 
 export function startDispatcher(bench: BenchEnv, namespace: string, queue: string, metricsPort: number): Child {
   const file = join(bench.dir, `${namespace}.json`);
   writeFileSync(file, JSON.stringify(dispatcherConfig(namespace, queue, metricsPort)));
-  const args = [...bench.node.flags, join(bench.root, "bin", "agentify.ts"), "dispatcher", "--config", file, "--kubeconfig", bench.kubeconfig, "--endpoint", bench.endpoint];
+  // --leader-elect as the manifests run it: the elector takes the namespace's Lease first.
+  const args = [
+    ...bench.node.flags, join(bench.root, "bin", "agentify.ts"), "dispatcher", "--config", file, "--leader-elect",
+    "--kubeconfig", bench.kubeconfig, "--endpoint", bench.endpoint,
+  ];
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, { env: env(bench, { BUILDKITE_AGENT_TOKEN: bench.token }), stdio: ["ignore", "inherit", "inherit"] });
   return handle(child, spawnedAt);
