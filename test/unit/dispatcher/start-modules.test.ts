@@ -2,30 +2,15 @@
 // imports, in a fresh process. Each of the packages and Node internals checked here once cost
 // the dispatcher megabytes of RSS (README, Benchmarks) without being needed.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** The modules dispatcher/command.ts imports to start, loaded as it loads them. */
-const CHILD = `
-import { registerHooks } from "node:module";
-const urls = [];
-registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
-await Promise.all(["dispatcher/command.ts", "dispatcher/settings/resolve.ts", "dispatcher/logger.ts", "dispatcher/start.ts"]
-  .map((file) => import(new URL(file, ${JSON.stringify(`file://${ROOT}`)}).href)));
-console.log(JSON.stringify({ urls, builtins: process.moduleLoadList }));
-`;
+import { modulesLoadedBy } from "../loaded-modules.ts";
 
 describe("dispatcher: what it loads at start", function () {
   this.timeout(30_000);
   let urls: string[];
   let builtins: string[];
   before(async () => {
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", CHILD], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-    ({ urls, builtins } = JSON.parse(stdout) as { urls: string[]; builtins: string[] });
+    // The modules dispatcher/command.ts imports to start.
+    ({ urls, builtins } = await modulesLoadedBy(["dispatcher/command.ts", "dispatcher/settings/resolve.ts", "dispatcher/logger.ts", "dispatcher/start.ts"]));
   });
 
   it("loads its own modules (the check sees them)", () => {

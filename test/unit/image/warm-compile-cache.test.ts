@@ -7,11 +7,10 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { modulesLoadedBy, ROOT } from "../loaded-modules.ts";
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 /** What Node loads to strip types from a module the cache does not hold. */
 const STRIPPER = "internal/deps/amaro";
 
@@ -20,18 +19,6 @@ function commandModules(file: string): string[] {
   const source = readFileSync(join(ROOT, file), "utf8");
   const lazy = [...source.matchAll(/import\("(\.{1,2}\/[^"]+\.ts)"\)/g)].map((m) => join(dirname(file), m[1]!));
   return [file, ...lazy];
-}
-
-/** Loads `files` in a fresh process using the compile cache in `cacheDir`; the internals it loaded. */
-async function builtinsLoading(files: string[], cacheDir: string): Promise<string[]> {
-  const child = `
-    for (const file of ${JSON.stringify(files)}) await import(new URL(file, ${JSON.stringify(`file://${ROOT}`)}).href);
-    console.log(JSON.stringify(process.moduleLoadList));
-  `;
-  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", child], {
-    cwd: ROOT, env: { ...process.env, NODE_COMPILE_CACHE: cacheDir }, maxBuffer: 16 * 1024 * 1024,
-  });
-  return JSON.parse(stdout) as string[];
 }
 
 describe("the image's compile cache", function () {
@@ -44,7 +31,7 @@ describe("the image's compile cache", function () {
   after(() => rmSync(cacheDir, { recursive: true, force: true }));
 
   it("the check sees a module the cache does not hold", async () => {
-    const builtins = await builtinsLoading(["test/unit/image/dockerfile.ts"], cacheDir);
+    const { builtins } = await modulesLoadedBy(["test/unit/image/dockerfile.ts"], { ...process.env, NODE_COMPILE_CACHE: cacheDir });
     assert.ok(builtins.some((b) => b.includes(STRIPPER)), "a module outside the warm list needs the stripper");
   });
 
@@ -52,7 +39,7 @@ describe("the image's compile cache", function () {
     it(`holds ${command} and every module it imports lazily`, async () => {
       const files = commandModules(command);
       assert.ok(files.length > (command.startsWith("dispatcher") ? 4 : 0), `found ${files.join(", ")}`);
-      const builtins = await builtinsLoading(files, cacheDir);
+      const { builtins } = await modulesLoadedBy(files, { ...process.env, NODE_COMPILE_CACHE: cacheDir });
       assert.deepEqual(builtins.filter((b) => b.includes(STRIPPER)), [], `${files.join(", ")}: some module was not in the cache`);
     });
   }

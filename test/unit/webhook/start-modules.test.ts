@@ -2,29 +2,15 @@
 // process. Each package and Node internal checked here once cost the webhook megabytes of RSS
 // (README, Benchmarks) without being needed.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** The modules webhook/server/command.ts imports to start, loaded as it loads them. */
-const CHILD = `
-import { registerHooks } from "node:module";
-const urls = [];
-registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
-await import(new URL("webhook/server/command.ts", ${JSON.stringify(`file://${ROOT}`)}).href);
-console.log(JSON.stringify({ urls, builtins: process.moduleLoadList }));
-`;
+import { modulesLoadedBy } from "../loaded-modules.ts";
 
 describe("webhook: what it loads at start", function () {
   this.timeout(30_000);
   let urls: string[];
   let builtins: string[];
   before(async () => {
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", CHILD], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-    ({ urls, builtins } = JSON.parse(stdout) as { urls: string[]; builtins: string[] });
+    // The modules webhook/server/command.ts imports to start, loaded as it loads them.
+    ({ urls, builtins } = await modulesLoadedBy(["webhook/server/command.ts"]));
   });
 
   it("loads its own modules (the check sees them)", () => {
