@@ -1,4 +1,5 @@
-// agentify webhook and dispatcher give start-up's young generation back once they serve (see bin/startup-memory.ts).
+// agentify webhook and dispatcher give start-up's young generation back once they serve
+// (see bin/startup-memory.ts).
 import { expect } from "chai";
 import { getHeapSpaceStatistics } from "node:v8";
 import { releaseStartupMemory } from "../../../bin/startup-memory.ts";
