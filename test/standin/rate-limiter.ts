@@ -64,15 +64,15 @@ export class SlidingWindowLimiter {
     if (limit === undefined) return null;
     const now = this.#now();
     const id = `${scope}\u0000${stackKey}`;
-    const hits = (this.#hits.get(id) ?? []).filter((t) => t > now - WINDOW_MS);
+    // Ages, not sums: (t + WINDOW_MS) - now can round to just above a whole second, and ceil then
+    // adds one (a first request's reset read 2 s for about 1 clock value in 3,000).
+    const hits = (this.#hits.get(id) ?? []).filter((t) => now - t < WINDOW_MS);
     this.#hits.set(id, hits);
-    const oldest = hits[0] ?? now;
+    const resetSeconds = (oldest: number): number => Math.max(1, Math.ceil((WINDOW_MS - (now - oldest)) / 1000));
     if (hits.length >= limit) {
-      const resetSeconds = Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
-      return { allowed: false, scope, limit, remaining: 0, current: hits.length + 1, resetSeconds };
+      return { allowed: false, scope, limit, remaining: 0, current: hits.length + 1, resetSeconds: resetSeconds(hits[0] ?? now) };
     }
     hits.push(now);
-    const resetSeconds = Math.max(1, Math.ceil(((hits[0] ?? now) + WINDOW_MS - now) / 1000));
-    return { allowed: true, scope, limit, remaining: limit - hits.length, current: hits.length, resetSeconds };
+    return { allowed: true, scope, limit, remaining: limit - hits.length, current: hits.length, resetSeconds: resetSeconds(hits[0] ?? now) };
   }
 }
