@@ -1,7 +1,8 @@
 // The image's compile cache (bin/warm-compile-cache.ts, run when the image is built) must hold
 // every module the long-running commands load, the ones they import lazily included: the cache is
 // read-only in the container, and one module missing from it makes Node load its TypeScript
-// stripper (~18 MB of RSS, and slower starts) in every pod.
+// stripper in every pod (measured for the dispatcher: 93.1 MB of RSS after loading its modules,
+// against 73.0 MB with all of them in the cache; and a slower start).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
